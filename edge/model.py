@@ -1,0 +1,294 @@
+"""Provides the school model: people, cards, rooms, services, enrolments, leave, sessions and events.
+
+Plain frozen dataclasses and enums, no I/O. Every other module speaks in these types; the
+guard console may import them too (they are the API's vocabulary).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Any
+
+
+class Gender(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+
+
+class CardKind(StrEnum):
+    STUDENT = "student"
+    GUARDIAN = "guardian"
+    STAFF = "staff"
+
+
+class CardStatus(StrEnum):
+    ACTIVE = "active"
+    LOST = "lost"
+
+
+class StaffRole(StrEnum):
+    DUTY_TEACHER = "duty_teacher"
+    DUTY_LEADER = "duty_leader"
+    GUARD = "guard"
+
+
+class ReaderRole(StrEnum):
+    GATE_IN = "gate-in"
+    GATE_OUT = "gate-out"
+    GATE = "gate"
+    ROOM = "room"
+
+
+@dataclass(frozen=True, slots=True)
+class Student:
+    id: str
+    name: str
+    gender: Gender
+    grade: int
+    class_name: str
+    homeroom_teacher: str = ""
+    may_walk_home: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Guardian:
+    """An adult linked to children; `may_pick_up` is False for a contact who may not take them."""
+
+    id: str
+    name: str
+    phone: str
+    relation: str
+    children: tuple[str, ...]
+    may_pick_up: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Staff:
+    id: str
+    name: str
+    role: StaffRole
+    phone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A card is its raw UID (upper-case hex, in the order the card sends it)."""
+
+    uid: str
+    kind: CardKind
+    holder_id: str
+    status: CardStatus = CardStatus.ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimeRule:
+    """A service's hours on some weekdays (0 = Monday) from `valid_from` to `valid_to` inclusive."""
+
+    weekdays: frozenset[int]
+    start: time
+    end: time
+    valid_from: date
+    valid_to: date
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """A named after-school service and its timetable.
+
+    Minutes are counted from the session's start (late, missing, report due) or end (pickup).
+    `school_days_only` services skip weekends and holidays and run on make-up days; the others
+    (summer day care) run on their rules' weekdays, holidays excepted.
+    """
+
+    id: str
+    name: str
+    rules: tuple[TimeRule, ...]
+    school_days_only: bool = True
+    late_after_min: int = 5
+    missing_after_min: int = 10
+    report_due_min: int = 30
+    pickup_grace_min: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """Holidays (no service at all) and make-up days (调休: the date follows another weekday)."""
+
+    holidays: frozenset[date] = frozenset()
+    makeup_days: Mapping[date, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    student_id: str
+    service_id: str
+    room_id: str
+    valid_from: date
+    valid_to: date
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    """Excused from `valid_from` to `valid_to` inclusive; for one service, or all when `service_id` is empty."""
+
+    student_id: str
+    valid_from: date
+    valid_to: date
+    service_id: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class School:
+    """Every dataset a device decides with, indexed for the rules."""
+
+    students: Mapping[str, Student] = field(default_factory=dict)
+    guardians: Mapping[str, Guardian] = field(default_factory=dict)
+    staff: Mapping[str, Staff] = field(default_factory=dict)
+    cards: Mapping[str, Card] = field(default_factory=dict)
+    rooms: Mapping[str, Room] = field(default_factory=dict)
+    services: Mapping[str, Service] = field(default_factory=dict)
+    enrolments: tuple[Enrolment, ...] = ()
+    leave: tuple[Leave, ...] = ()
+    calendar: Calendar = field(default_factory=Calendar)
+
+    def guardians_of(self, student_id: str) -> list[Guardian]:
+        return [g for g in self.guardians.values() if student_id in g.children]
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One service on one date in one room, with its start and end as aware datetimes."""
+
+    id: str
+    service_id: str
+    room_id: str
+    date: date
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """A reader as the rules see it: where it stands."""
+
+    id: str
+    role: ReaderRole
+    room_id: str = ""
+
+
+class EventKind(StrEnum):
+    TAP = "tap"
+    CHECK_IN = "check_in"  # a teacher or guard checks a student in by hand (forgotten card)
+    RELEASE = "release"  # a guard releases a child to a named guardian
+    EXCUSE = "excuse"
+    FOUND = "found"
+    ASSIGN_CARD = "assign_card"
+    SIGN = "sign"  # a zero report signed from the console
+    ALERT = "alert"
+    READER = "reader"  # a reader went down or came back
+
+
+class Outcome(StrEnum):
+    """What happened, in one word; the feedback pattern and the console's colour follow from it."""
+
+    CHECKED_IN = "checked_in"
+    LATE = "late"
+    ALREADY_IN = "already_in"
+    ON_CAMPUS = "on_campus"
+    WRONG_ROOM = "wrong_room"
+    NOT_ENROLLED_TODAY = "not_enrolled_today"
+    ON_LEAVE = "on_leave"
+    UNKNOWN_CARD = "unknown_card"
+    LOST_CARD = "lost_card"
+    RANDOM_UID = "random_uid"
+    UNKNOWN_READER = "unknown_reader"
+    PICKED_UP = "picked_up"
+    NO_CHILD_WAITING = "no_child_waiting"
+    UNAUTHORISED_PICKUP = "unauthorised_pickup"
+    WALKED_HOME = "walked_home"
+    MUST_BE_PICKED_UP = "must_be_picked_up"
+    LEFT_EARLY = "left_early"
+    LEFT_CAMPUS = "left_campus"
+    STAFF_ON_DUTY = "staff_on_duty"
+    REPORT_SIGNED = "report_signed"
+    EXCUSED = "excused"
+    FOUND = "found"
+    CARD_ASSIGNED = "card_assigned"
+    ALERT = "alert"
+    READER_DOWN = "reader_down"
+    READER_UP = "reader_up"
+
+
+class Signal(StrEnum):
+    """The feedback pattern an outcome maps to (light, beep, console colour)."""
+
+    OK = "ok"
+    WARNING = "warning"
+    DENIED = "denied"
+    FAULT = "fault"
+
+
+SIGNALS: Mapping[Outcome, Signal] = {
+    Outcome.CHECKED_IN: Signal.OK,
+    Outcome.LATE: Signal.WARNING,
+    Outcome.ALREADY_IN: Signal.OK,
+    Outcome.ON_CAMPUS: Signal.OK,
+    Outcome.WRONG_ROOM: Signal.DENIED,
+    Outcome.NOT_ENROLLED_TODAY: Signal.DENIED,
+    Outcome.ON_LEAVE: Signal.WARNING,
+    Outcome.UNKNOWN_CARD: Signal.DENIED,
+    Outcome.LOST_CARD: Signal.DENIED,
+    Outcome.RANDOM_UID: Signal.DENIED,
+    Outcome.UNKNOWN_READER: Signal.FAULT,
+    Outcome.PICKED_UP: Signal.OK,
+    Outcome.NO_CHILD_WAITING: Signal.WARNING,
+    Outcome.UNAUTHORISED_PICKUP: Signal.DENIED,
+    Outcome.WALKED_HOME: Signal.OK,
+    Outcome.MUST_BE_PICKED_UP: Signal.DENIED,
+    Outcome.LEFT_EARLY: Signal.WARNING,
+    Outcome.LEFT_CAMPUS: Signal.OK,
+    Outcome.STAFF_ON_DUTY: Signal.OK,
+    Outcome.REPORT_SIGNED: Signal.OK,
+    Outcome.EXCUSED: Signal.OK,
+    Outcome.FOUND: Signal.OK,
+    Outcome.CARD_ASSIGNED: Signal.OK,
+    Outcome.ALERT: Signal.WARNING,
+    Outcome.READER_DOWN: Signal.FAULT,
+    Outcome.READER_UP: Signal.OK,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One entry of the append-only log: the unit of storage, projection and sync.
+
+    `seq` and `epoch` are given by the store when the event is appended (0 and "" before).
+    `data` carries what the projection needs beyond the columns (session id, children, alert key).
+    """
+
+    uuid: str
+    kind: EventKind
+    outcome: Outcome
+    at: datetime
+    device_id: str
+    reason: str = ""
+    reader_id: str = ""
+    card_uid: str = ""
+    subject: str = ""
+    actor: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+    boot_id: str = ""
+    boottime_ns: int = 0
+    clock_trusted: bool = False
+    epoch: str = ""
+    seq: int = 0

@@ -1,0 +1,1 @@
+"""Provides card readers: pure frame decoders, reader ports and the simulated reader."""

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from hardware.clock import Clock
-from hardware.reads import CardRead, normalise_uid
 from hardware.readers import ReaderSpec, register
+from hardware.reads import CardRead, normalise_uid
 
 
 class SimReader:

@@ -1,0 +1,188 @@
+"""Provides the JSON shapes of datasets and events, as stored, synced and served.
+
+One place turns model objects into plain rows and back, so the store, the API and the server
+agree byte for byte. Decoding validates: a bad row raises `DatasetError` naming the row and field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, fields, is_dataclass
+from datetime import date, datetime, time
+from enum import Enum
+from typing import Any
+
+from edge.model import (
+    Calendar,
+    Card,
+    CardKind,
+    CardStatus,
+    Enrolment,
+    Event,
+    EventKind,
+    Gender,
+    Guardian,
+    Leave,
+    Outcome,
+    Room,
+    School,
+    Service,
+    Staff,
+    StaffRole,
+    Student,
+    TimeRule,
+)
+
+DATASETS = ("students", "guardians", "staff", "cards", "rooms", "services", "enrolments", "leave", "calendar")
+
+
+class DatasetError(ValueError):
+    """A dataset row that does not fit the model; the message names the dataset, row and field."""
+
+
+def to_plain(value: Any) -> Any:
+    """Model object -> JSON-ready value (dates as ISO text, enums as their value, sets sorted)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(to_plain(k)): to_plain(v) for k, v in value.items()}
+    if isinstance(value, (frozenset, set)):
+        return sorted(to_plain(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    return value
+
+
+def school_to_datasets(school: School) -> dict[str, Any]:
+    return {
+        "students": [to_plain(s) for s in school.students.values()],
+        "guardians": [to_plain(g) for g in school.guardians.values()],
+        "staff": [to_plain(s) for s in school.staff.values()],
+        "cards": [to_plain(c) for c in school.cards.values()],
+        "rooms": [to_plain(r) for r in school.rooms.values()],
+        "services": [to_plain(s) for s in school.services.values()],
+        "enrolments": [to_plain(e) for e in school.enrolments],
+        "leave": [to_plain(x) for x in school.leave],
+        "calendar": to_plain(school.calendar),
+    }
+
+
+def school_from_datasets(datasets: Mapping[str, Any]) -> School:
+    def rows(name: str, build: Callable[[dict[str, Any]], Any]) -> list[Any]:
+        built = []
+        for index, row in enumerate(datasets.get(name, ()), start=1):
+            try:
+                built.append(build(dict(row)))
+            except (KeyError, TypeError, ValueError) as error:
+                raise DatasetError(f"{name} row {index}: {_describe(error)}") from None
+        return built
+
+    try:
+        calendar = _calendar(datasets.get("calendar") or {})
+    except (KeyError, TypeError, ValueError) as error:
+        raise DatasetError(f"calendar: {_describe(error)}") from None
+    return School(
+        students={s.id: s for s in rows("students", _student)},
+        guardians={g.id: g for g in rows("guardians", _guardian)},
+        staff={s.id: s for s in rows("staff", lambda r: Staff(**r | {"role": StaffRole(r["role"])}))},
+        cards={c.uid: c for c in rows("cards", _card)},
+        rooms={r.id: r for r in rows("rooms", lambda r: Room(**r))},
+        services={s.id: s for s in rows("services", _service)},
+        enrolments=tuple(rows("enrolments", _enrolment)),
+        leave=tuple(rows("leave", _leave)),
+        calendar=calendar,
+    )
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, KeyError):
+        return f"missing field {error.args[0]!r}"
+    return str(error)
+
+
+def _student(r: dict[str, Any]) -> Student:
+    return Student(**r | {"gender": Gender(r["gender"]), "grade": int(r["grade"])})
+
+
+def _guardian(r: dict[str, Any]) -> Guardian:
+    return Guardian(**r | {"children": tuple(r["children"])})
+
+
+def _card(r: dict[str, Any]) -> Card:
+    return Card(**r | {"kind": CardKind(r["kind"]), "status": CardStatus(r.get("status", "active"))})
+
+
+def _service(r: dict[str, Any]) -> Service:
+    rules = tuple(
+        TimeRule(
+            weekdays=frozenset(int(d) for d in rule["weekdays"]),
+            start=time.fromisoformat(rule["start"]),
+            end=time.fromisoformat(rule["end"]),
+            valid_from=date.fromisoformat(rule["valid_from"]),
+            valid_to=date.fromisoformat(rule["valid_to"]),
+        )
+        for rule in r["rules"]
+    )
+    return Service(**r | {"rules": rules})
+
+
+def _enrolment(r: dict[str, Any]) -> Enrolment:
+    return Enrolment(**r | _dates(r))
+
+
+def _leave(r: dict[str, Any]) -> Leave:
+    return Leave(**r | _dates(r))
+
+
+def _dates(r: dict[str, Any]) -> dict[str, date]:
+    return {"valid_from": date.fromisoformat(r["valid_from"]), "valid_to": date.fromisoformat(r["valid_to"])}
+
+
+def _calendar(r: Mapping[str, Any]) -> Calendar:
+    return Calendar(
+        holidays=frozenset(date.fromisoformat(d) for d in r.get("holidays", ())),
+        makeup_days={date.fromisoformat(d): int(w) for d, w in dict(r.get("makeup_days", {})).items()},
+    )
+
+
+# -- events ------------------------------------------------------------------------------------
+
+EVENT_COLUMNS = tuple(f.name for f in fields(Event))
+
+
+def event_to_row(event: Event) -> dict[str, Any]:
+    row = asdict(event)
+    row.update(
+        kind=event.kind.value,
+        outcome=event.outcome.value,
+        at=event.at.isoformat(),
+        clock_trusted=int(event.clock_trusted),
+        data=json.dumps(to_plain(event.data), ensure_ascii=False, sort_keys=True),
+    )
+    return row
+
+
+def event_from_row(row: Mapping[str, Any]) -> Event:
+    values = dict(row)
+    data = values.get("data") or "{}"
+    values.update(
+        kind=EventKind(values["kind"]),
+        outcome=Outcome(values["outcome"]),
+        at=datetime.fromisoformat(values["at"]),
+        clock_trusted=bool(values.get("clock_trusted")),
+        data=json.loads(data) if isinstance(data, str) else data,
+    )
+    return Event(**{k: values[k] for k in EVENT_COLUMNS if k in values})
+
+
+def event_to_json(event: Event) -> dict[str, Any]:
+    """The event as the API and the sync feed carry it (data as an object, not text)."""
+    row = event_to_row(event)
+    row["data"] = to_plain(event.data)
+    row["clock_trusted"] = event.clock_trusted
+    return row

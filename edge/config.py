@@ -1,0 +1,217 @@
+"""Provides the edge device's configuration: a TOML file read strictly into typed values.
+
+An unknown key, a wrong type or a bad value raises `ConfigError` naming the file and the key
+(`edge.toml: readers[2].protocol: ...`), so an IT teacher's typo never passes silently.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from edge.model import Reader, ReaderRole
+from hardware.readers import ReaderSpec
+
+T = TypeVar("T")
+
+ROLES = ("server", "guard", "teacher", "admin", "sim")
+
+
+class ConfigError(ValueError):
+    """A configuration problem, already phrased as `file: key: what is wrong`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderConfig:
+    spec: ReaderSpec
+    place: Reader
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    role: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class SimConfig:
+    start: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeConfig:
+    device_id: str
+    data_dir: Path
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    debounce_seconds: float = 3.0
+    listen: str = "127.0.0.1:8470"
+    tokens: tuple[Token, ...] = ()
+    readers: tuple[ReaderConfig, ...] = ()
+    sim: SimConfig | None = None
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "rollcall.sqlite3"
+
+
+def load_config(path: Path) -> EdgeConfig:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    return parse_config(raw, str(path), base=path.parent)
+
+
+def parse_config(raw: Mapping[str, Any], source: str, base: Path = Path(".")) -> EdgeConfig:
+    where = _Where(source)
+    where.known(raw, "", {"device", "api", "readers", "sim"})
+    device = where.table(raw, "device", required=True)
+    where.known(device, "device", {"id", "timezone", "data_dir", "debounce_seconds", "production"})
+    api = where.table(raw, "api")
+    where.known(api, "api", {"listen", "tokens"})
+    tz_name = where.get(device, "device", "timezone", str, "Asia/Shanghai")
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{source}: device.timezone: unknown time zone {tz_name!r}") from None
+    sim = _sim(raw, device, where, timezone)
+    debounce = where.get(device, "device", "debounce_seconds", (int, float), 3.0)
+    if debounce < 0:
+        raise ConfigError(f"{source}: device.debounce_seconds: must not be negative")
+    readers = tuple(_reader(r, f"readers[{i}]", where) for i, r in enumerate(where.list(raw, "readers")))
+    ids = [r.spec.id for r in readers]
+    for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
+        raise ConfigError(f"{source}: readers: reader id {duplicate!r} appears twice")
+    if sim is None and any(r.spec.protocol == "sim" for r in readers):
+        raise ConfigError(f"{source}: readers: protocol 'sim' needs a [sim] table")
+    return EdgeConfig(
+        device_id=where.get(device, "device", "id", str, required=True),
+        data_dir=base / where.get(device, "device", "data_dir", str, "/var/lib/rollcall"),
+        timezone=timezone,
+        debounce_seconds=float(debounce),
+        listen=where.get(api, "api", "listen", str, "127.0.0.1:8470"),
+        tokens=tuple(_token(t, f"api.tokens[{i}]", where) for i, t in enumerate(where.list(api, "tokens"))),
+        readers=readers,
+        sim=sim,
+    )
+
+
+def _sim(raw: Mapping[str, Any], device: Mapping[str, Any], where: _Where, tz: ZoneInfo) -> SimConfig | None:
+    if "sim" not in raw:
+        return None
+    sim = where.table(raw, "sim")
+    where.known(sim, "sim", {"start", "allow_on_production"})
+    production = where.get(device, "device", "production", bool, True)
+    if production and not where.get(sim, "sim", "allow_on_production", bool, False):
+        raise ConfigError(
+            f"{where.source}: sim: simulated readers and clock are refused on a production device "
+            "(set device.production = false, or sim.allow_on_production = true for a drill)"
+        )
+    start = where.get(sim, "sim", "start", (str, datetime), "")
+    if isinstance(start, str) and start:
+        try:
+            start = datetime.fromisoformat(start)
+        except ValueError:
+            raise ConfigError(f"{where.source}: sim.start: not an ISO date and time: {start!r}") from None
+    if isinstance(start, datetime) and start.tzinfo is None:
+        start = start.replace(tzinfo=tz)
+    return SimConfig(start=start or None)
+
+
+def _reader(raw: Any, key: str, where: _Where) -> ReaderConfig:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where.source}: {key}: must be a table")
+    where.known(raw, key, {"id", "protocol", "port", "role", "room", "format", "options"})
+    role_text = where.get(raw, key, "role", str, required=True)
+    try:
+        role = ReaderRole(role_text)
+    except ValueError:
+        choices = ", ".join(r.value for r in ReaderRole)
+        raise ConfigError(f"{where.source}: {key}.role: {role_text!r} is not one of {choices}") from None
+    room = where.get(raw, key, "room", str, "")
+    if (role is ReaderRole.ROOM) != bool(room):
+        raise ConfigError(f"{where.source}: {key}.room: a room reader needs a room, a gate reader has none")
+    reader_id = where.get(raw, key, "id", str, required=True)
+    options = dict(where.get(raw, key, "options", dict, {}))
+    if "format" in raw:
+        options["format"] = where.get(raw, key, "format", str)
+    spec = ReaderSpec(
+        id=reader_id,
+        protocol=where.get(raw, key, "protocol", str, required=True),
+        port=where.get(raw, key, "port", str, ""),
+        options=options,
+    )
+    return ReaderConfig(spec=spec, place=Reader(reader_id, role, room))
+
+
+def _token(raw: Any, key: str, where: _Where) -> Token:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where.source}: {key}: must be a table")
+    where.known(raw, key, {"role", "sha256"})
+    role = where.get(raw, key, "role", str, required=True)
+    if role not in ROLES:
+        raise ConfigError(f"{where.source}: {key}.role: {role!r} is not one of {', '.join(ROLES)}")
+    digest = where.get(raw, key, "sha256", str, required=True).lower()
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ConfigError(
+            f"{where.source}: {key}.sha256: not a hex SHA-256 digest (tokens are stored hashed)"
+        )
+    return Token(role=role, sha256=digest)
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """Reads values out of parsed TOML, naming `source: key` in every error."""
+
+    source: str
+
+    def known(self, table: Mapping[str, Any], prefix: str, keys: set[str]) -> None:
+        for name in table:
+            if name not in keys:
+                path = f"{prefix}.{name}" if prefix else name
+                raise ConfigError(f"{self.source}: {path}: unknown key (known: {', '.join(sorted(keys))})")
+
+    def table(self, raw: Mapping[str, Any], name: str, required: bool = False) -> Mapping[str, Any]:
+        if name not in raw:
+            if required:
+                raise ConfigError(f"{self.source}: [{name}]: missing table")
+            return {}
+        value = raw[name]
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{self.source}: {name}: must be a table")
+        return value
+
+    def list(self, raw: Mapping[str, Any], name: str) -> list[Any]:
+        value = raw.get(name, [])
+        if not isinstance(value, list):
+            raise ConfigError(f"{self.source}: {name}: must be an array of tables ([[{name}]])")
+        return value
+
+    def get(
+        self,
+        table: Mapping[str, Any],
+        prefix: str,
+        name: str,
+        kind: type[T] | tuple[type, ...],
+        default: Any = None,
+        required: bool = False,
+    ) -> Any:
+        if name not in table:
+            if required:
+                raise ConfigError(f"{self.source}: {prefix}.{name}: missing")
+            return default
+        value = table[name]
+        # TOML booleans are ints to Python; a number where a flag belongs is a mistake, not a 1.
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            wanted = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise ConfigError(f"{self.source}: {prefix}.{name}: expected {wanted}, got {value!r}")
+        return value

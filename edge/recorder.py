@@ -1,0 +1,181 @@
+"""Provides `Recorder`, the device's one writer: decide, append durably, update the projection.
+
+Every decision runs on the writer's own thread, right before its event is appended, so it sees
+every earlier event and two taps can never both be "the first check-in". The async side awaits
+the result; nothing returns before COMMIT did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from edge.boot import Boot
+from edge.model import Event, EventKind, Outcome, Reader, School
+from edge.plan import DayPlan, plan_day
+from edge.projection import Projection
+from edge.report import alerts
+from edge.rules import Context, Decision, decide_tap
+from edge.store import Store
+from hardware.reads import CardRead
+
+T = TypeVar("T")
+
+_KIND_OF_DECISION = {
+    Outcome.FOUND: EventKind.FOUND,
+    Outcome.EXCUSED: EventKind.EXCUSE,
+    Outcome.CARD_ASSIGNED: EventKind.ASSIGN_CARD,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A consistent read of the device's state, handed to queries on the writer's thread."""
+
+    school: School
+    projection: Projection
+    store: Store
+    tz: ZoneInfo
+    plan: Callable[[date], DayPlan]
+
+
+class Recorder:
+    def __init__(self, path: Path, device_id: str, tz: ZoneInfo, readers: Mapping[str, Reader], boot: Boot):
+        self.path = path
+        self.device_id = device_id
+        self.tz = tz
+        self.readers = dict(readers)
+        self.boot = boot
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rollcall-writer")
+        self._store: Store | None = None
+        self._projection = Projection()
+        self._school = School()
+        self._plans: dict[date, DayPlan] = {}
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        await self._run(self._open)
+
+    def _open(self) -> None:
+        self._store = Store.open(self.path)
+        self._projection = self._store.load_projection()
+        self._school = self._store.load_school()
+
+    async def close(self) -> None:
+        if self._store is not None:
+            await self._run(self._store.close)
+        self._thread.shutdown(wait=True)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("the recorder is not open")
+        return self._store
+
+    async def _run(self, fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, fn)
+
+    # -- writes -------------------------------------------------------------------------------
+
+    async def record_read(self, read: CardRead) -> Event:
+        def decide(ctx: Context) -> Decision:
+            return decide_tap(read.uid, self.readers.get(read.reader_id), ctx)
+
+        return await self._run(lambda: self._decide_and_append(decide, read.at, read.reader_id, read.uid, ""))
+
+    async def act(self, decide: Callable[[Context], Decision], now: datetime, actor: str) -> Event:
+        """Record a manual action; `decide` may raise `ActionError`, and then nothing is written."""
+        return await self._run(lambda: self._decide_and_append(decide, now, "", "", actor))
+
+    async def raise_alerts(self, now: datetime) -> list[Event]:
+        """Append an alert event for each alert that holds now and was not raised before."""
+        return await self._run(lambda: self._raise_alerts(now))
+
+    def _raise_alerts(self, now: datetime) -> list[Event]:
+        raised = []
+        for alert in alerts(self._school, self._plan(now.date()), self._projection.state, now):
+            if alert.key not in self._projection.state.alerts:
+                data = {"key": alert.key, "alert": alert.kind.value, "session": alert.session_id}
+                decision = Decision(Outcome.ALERT, alert.kind.value, alert.student_id, data)
+                raised.append(self._append(decision, EventKind.ALERT, now, "", "", "rollcall"))
+        return raised
+
+    def _decide_and_append(
+        self, decide: Callable[[Context], Decision], now: datetime, reader_id: str, uid: str, actor: str
+    ) -> Event:
+        ctx = Context(self._school, self._plan(now.date()), self._projection.state, now)
+        decision = decide(ctx)
+        if reader_id:
+            kind = EventKind.TAP
+        elif decision.outcome is Outcome.REPORT_SIGNED:
+            kind = EventKind.SIGN
+        elif decision.outcome is Outcome.PICKED_UP or decision.outcome is Outcome.UNAUTHORISED_PICKUP:
+            kind = EventKind.RELEASE
+        else:
+            kind = _KIND_OF_DECISION.get(decision.outcome, EventKind.CHECK_IN)
+        uid = uid or str(decision.data.get("uid", ""))
+        return self._append(decision, kind, now, reader_id, uid, actor)
+
+    def _append(
+        self, decision: Decision, kind: EventKind, now: datetime, reader_id: str, uid: str, actor: str
+    ) -> Event:
+        boot_id, boottime_ns = self.boot.stamp()
+        event = Event(
+            uuid=uuid.uuid4().hex,
+            kind=kind,
+            outcome=decision.outcome,
+            at=now,
+            device_id=self.device_id,
+            reason=decision.reason,
+            reader_id=reader_id,
+            card_uid=uid,
+            subject=decision.subject,
+            actor=actor,
+            data=decision.data,
+            boot_id=boot_id,
+            boottime_ns=boottime_ns,
+            clock_trusted=self.boot.clock_trusted(),
+        )
+        try:
+            return self.store.append(event, self._projection)
+        except BaseException:
+            # The projection may already hold the event that failed to commit: reload the truth.
+            self._projection = self.store.load_projection()
+            raise
+
+    async def install_datasets(self, datasets: dict[str, Any], version: int) -> None:
+        def install() -> None:
+            self.store.install_datasets(datasets, version)
+            self._school = self.store.load_school()
+            self._plans.clear()
+
+        await self._run(install)
+
+    # -- reads --------------------------------------------------------------------------------
+
+    async def query(self, fn: Callable[[View], T]) -> T:
+        """Run `fn` on the writer's thread, where state never changes under it."""
+        return await self._run(
+            lambda: fn(View(self._school, self._projection, self.store, self.tz, self._plan))
+        )
+
+    def _plan(self, day: date) -> DayPlan:
+        if day not in self._plans:
+            if len(self._plans) > 7:  # a device runs for a term; keep only recent days' indexes
+                self._plans.clear()
+            self._plans[day] = plan_day(self._school, day, self.tz)
+        return self._plans[day]
+
+    async def rebuild(self) -> None:
+        def rebuild() -> None:
+            self._projection = self.store.rebuild()
+
+        await self._run(rebuild)

@@ -7,6 +7,7 @@ agree byte for byte. Decoding validates: a bad row raises `DatasetError` naming 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, fields, is_dataclass
 from datetime import date, datetime, time
@@ -100,9 +101,15 @@ def school_from_datasets(datasets: Mapping[str, Any]) -> School:
 
 
 def _describe(error: Exception) -> str:
+    """Say it in the dataset's words: fields, not constructor arguments."""
     if isinstance(error, KeyError):
         return f"missing field {error.args[0]!r}"
-    return str(error)
+    text = str(error)
+    if missing := re.search(r"required (?:positional|keyword-only) arguments?: (.+)$", text):
+        return f"missing field {missing.group(1).replace(' and ', ', ')}"
+    if unknown := re.search(r"unexpected keyword argument ('[^']+')", text):
+        return f"unknown field {unknown.group(1)}"
+    return text
 
 
 def _student(r: dict[str, Any]) -> Student:

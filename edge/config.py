@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge.model import Reader, ReaderRole
-from hardware.readers import ReaderSpec
+from hardware.readers import ReaderSpec, protocols
 
 T = TypeVar("T")
 
@@ -144,9 +144,12 @@ def _reader(raw: Any, key: str, where: _Where) -> ReaderConfig:
     options = dict(where.get(raw, key, "options", dict, {}))
     if "format" in raw:
         options["format"] = where.get(raw, key, "format", str)
+    protocol = where.get(raw, key, "protocol", str, required=True)
+    if protocol not in protocols():
+        raise ConfigError(f"{where.source}: {key}.protocol: {protocol!r} is not one of {', '.join(protocols())}")
     spec = ReaderSpec(
         id=reader_id,
-        protocol=where.get(raw, key, "protocol", str, required=True),
+        protocol=protocol,
         port=where.get(raw, key, "port", str, ""),
         options=options,
     )

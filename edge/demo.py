@@ -65,6 +65,28 @@ def next_evening(school: School, after: date) -> date:
     raise ValueError(f"no evening study within two weeks of {after.isoformat()}")
 
 
+def write_demo_config(data_dir: Path, school: School, start: datetime) -> Path:
+    """An edge.toml beside the demo's database, so `rollcall report zero --config` can read it."""
+    lines = [
+        "# Written by `rollcall demo`: a test device with simulated readers.",
+        "[device]",
+        f'id = "{DEVICE_ID}"',
+        'data_dir = "."',
+        "production = false",
+        "",
+        "[sim]",
+        f'start = "{start.isoformat()}"',
+    ]
+    for reader in demo_readers(school).values():
+        lines += ["", "[[readers]]", f'id = "{reader.id}"', 'protocol = "sim"', f'role = "{reader.role}"']
+        if reader.room_id:
+            lines.append(f'room = "{reader.room_id}"')
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "edge.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 async def run_demo(options: DemoOptions, out: TextIO) -> list[ZeroReport]:
     school = sample_school(options.seed)
     day = options.day or next_evening(school, datetime.now(TIMEZONE).date())
@@ -74,6 +96,7 @@ async def run_demo(options: DemoOptions, out: TextIO) -> list[ZeroReport]:
     if database.exists():
         raise FileExistsError(f"{database}: the demo needs an empty folder; this one holds a database")
     clock = SimClock(evening.start - timedelta(minutes=25))
+    write_demo_config(data_dir, school, clock.now())
     recorder = Recorder(database, DEVICE_ID, TIMEZONE, demo_readers(school), SimBoot())
     lang = options.lang
     await recorder.open()
@@ -100,6 +123,7 @@ async def run_demo(options: DemoOptions, out: TextIO) -> list[ZeroReport]:
         reports = await recorder.query(lambda view: _reports(view, day, clock.now()))
         out.write("\n" + as_table(reports, lang) + "\n")
         out.write(t("demo.done", lang, path=database) + "\n")
+        out.write(f"rollcall report zero --config {data_dir / 'edge.toml'} --date {day.isoformat()}\n")
         out.flush()
         return reports
     finally:

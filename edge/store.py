@@ -21,7 +21,7 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from edge.codec import DATASETS, event_from_row, event_to_row, school_from_datasets
+from edge.codec import DATASETS, DatasetError, event_from_row, event_to_row, school_from_datasets
 from edge.model import Event, School
 from edge.projection import Projection
 
@@ -183,7 +183,10 @@ class Store:
         unknown = set(datasets) - set(DATASETS)
         if unknown:
             raise StoreError(f"unknown dataset {sorted(unknown)[0]!r}")
-        school_from_datasets(datasets)  # validates every row before anything is written
+        try:
+            school_from_datasets(datasets)  # validates every row before anything is written
+        except DatasetError as error:
+            raise StoreError(str(error)) from None
         with self.db.atomic():
             for name, body in datasets.items():
                 current = self.dataset_version(name)

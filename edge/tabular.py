@@ -1,0 +1,234 @@
+"""Provides the office's spreadsheets as rows: CSV or XLSX in, (line, cells) out, problems collected."""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import TypeVar
+
+import openpyxl
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils.exceptions import InvalidFileException
+
+T = TypeVar("T")
+
+SUFFIXES = (".csv", ".xlsx")
+
+
+class RosterError(Exception):
+    """A file the office gave us is wrong; `messages` holds every problem as `path:line: reason`."""
+
+    def __init__(self, messages: Sequence[str]) -> None:
+        super().__init__("\n".join(messages))
+        self.messages = list(messages)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column: `key` is its English header and the key rows use, `zh` its Chinese header."""
+
+    key: str
+    zh: str
+    required: bool = False
+
+
+class Problems:
+    """Collects every problem in one file so the office can fix them all in one pass."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.messages: list[str] = []
+
+    def add(self, line: int, reason: str) -> None:
+        self.messages.append(f"{self.path}:{line}: {reason}")
+
+    def raise_if_any(self) -> None:
+        if self.messages:
+            raise RosterError(self.messages)
+
+
+class Row:
+    """One data row: its line, its cells by column key, and a way to report what is wrong with them."""
+
+    def __init__(
+        self, line: int, cells: Mapping[str, str], labels: Mapping[str, str], problems: Problems
+    ) -> None:
+        self.line = line
+        self.cells = cells
+        self.labels = labels
+        self.failed = False
+        self._problems = problems
+
+    def get(self, key: str) -> str:
+        return self.cells.get(key, "")
+
+    def label(self, key: str) -> str:
+        """The column's header as the file wrote it, so the office recognises it."""
+        return self.labels[key]
+
+    def fail(self, reason: str) -> None:
+        self.failed = True
+        self._problems.add(self.line, reason)
+
+    def parse(self, key: str, parse: Callable[[str], T], value: str | None = None) -> T | None:
+        """`parse(value)` (the cell by default), or None after reporting its ValueError; None when empty."""
+        text = self.get(key) if value is None else value
+        if not text:
+            return None
+        try:
+            return parse(text)
+        except ValueError as exc:
+            self.fail(f"{self.label(key)} {text!r} {exc}")
+            return None
+
+    def need(self, key: str, parse: Callable[[str], T]) -> T | None:
+        """Like `parse`, but an empty cell is a problem too."""
+        if not self.get(key):
+            self.fail(f"{self.label(key)} is empty")
+            return None
+        return self.parse(key, parse)
+
+
+def fold(text: str) -> str:
+    """Full-width digits and punctuation (common in Chinese input) as their ASCII forms."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _header_key(text: str) -> str:
+    # "Student ID", "student_id" and "学 号" all name the same column.
+    return "".join(text.split()).replace("_", "").replace("-", "").casefold()
+
+
+def read_table(path: Path, columns: Sequence[Column], problems: Problems) -> list[Row]:
+    """The data rows of a CSV or XLSX file; header problems are raised at once, row problems collected."""
+    raw = [(line, cells) for line, cells in _raw_rows(path) if any(cells)]
+    if not raw:
+        raise RosterError([f"{path}:1: the file is empty"])
+    header_line, header = raw[0]
+    by_name = {_header_key(name): c for c in columns for name in (c.key, c.zh)}
+    labels = {c.key: c.zh for c in columns}
+    positions: dict[int, str] = {}
+    for index, text in enumerate(header):
+        if not text:
+            continue
+        column = by_name.get(_header_key(text))
+        if column is None:
+            problems.add(header_line, f"unknown column {text!r}")
+        elif column.key in positions.values():
+            problems.add(header_line, f"column {text!r} appears twice")
+        else:
+            positions[index] = column.key
+            labels[column.key] = text
+    for column in columns:
+        if column.required and column.key not in positions.values():
+            problems.add(header_line, f"missing column {column.zh} ({column.key})")
+    problems.raise_if_any()
+    rows = []
+    for line, cells in raw[1:]:
+        row = Row(line, {key: cells[i] for i, key in positions.items() if i < len(cells)}, labels, problems)
+        for index, text in enumerate(cells):
+            if text and index not in positions:
+                row.fail(f"value {text!r} in column {index + 1}, which has no header")
+        for key, text in row.cells.items():
+            # Control characters are never part of a name or a number, and XLSX cannot store them.
+            if any(unicodedata.category(ch) == "Cc" for ch in text):
+                row.fail(f"{row.label(key)} {text!r} contains control characters")
+        rows.append(row)
+    return rows
+
+
+def _raw_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise RosterError([f"{path}:1: not a .csv or .xlsx file"])
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RosterError([f"{path}:1: cannot read the file: {exc.strerror}"]) from exc
+    if suffix == ".csv":
+        return _csv_rows(path, data)
+    return _xlsx_rows(path, data)
+
+
+def _csv_rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8_error:
+        try:
+            # Chinese Excel saves "CSV" in the system code page, GBK; GB18030 is its superset.
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            line = data[: utf8_error.start].count(b"\n") + 1
+            raise RosterError([f"{path}:{line}: the file is neither UTF-8 nor GBK text"]) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = []
+    start = 1
+    try:
+        for cells in reader:
+            rows.append((start, [cell.strip() for cell in cells]))
+            # A quoted cell may span lines; report a row at the line it starts on.
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise RosterError([f"{path}:{start}: not readable as CSV: {exc}"]) from None
+    return iter(rows)
+
+
+def _xlsx_rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = book.worksheets[0]
+            rows = [
+                (line, [_cell_text(value) for value in values])
+                for line, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+            ]
+        finally:
+            book.close()
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError) as exc:
+        raise RosterError([f"{path}:1: not a readable Excel workbook ({type(exc).__name__})"]) from None
+    return iter(rows)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        # Excel stores numbers as floats; a phone number typed as a number must not gain ".0".
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def write_table(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Write a CSV (UTF-8 with BOM, which Excel detects) or an XLSX with every cell as text."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as out:
+            csv.writer(out).writerows([header, *rows])
+    elif suffix == ".xlsx":
+        book = openpyxl.Workbook(write_only=True)
+        sheet = book.create_sheet()
+        for values in [header, *rows]:
+            sheet.append([_text_cell(sheet, value) for value in values])
+        book.save(path)
+    else:
+        raise ValueError(f"{path}: can write only {' or '.join(SUFFIXES)}")
+
+
+def _text_cell(sheet: object, value: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value)
+    # Text, never a formula or a number: phone numbers keep their digits, "=..." is not evaluated.
+    cell.data_type = "s"
+    cell.number_format = "@"
+    return cell

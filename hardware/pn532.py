@@ -1,0 +1,121 @@
+"""Provides the PN532 frame codec: host frames built, chip frames parsed byte for byte, UIDs read out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hardware.frames import FrameError
+
+HOST, CHIP = 0xD4, 0xD5  # TFI: frame direction
+START = b"\x00\xff"  # start code; the 00 preamble before it and the 00 postamble after are optional
+ACK = bytes.fromhex("00 00 FF 00 FF 00")
+NACK = bytes.fromhex("00 00 FF FF 00 00")
+WAKEUP = b"\x55\x55" + bytes(14)  # out of LowVbat: libnfc's preamble (Tasmota's 5 bytes is marginal)
+
+GET_FIRMWARE_VERSION = 0x02
+SAM_CONFIGURATION = 0x14
+RF_CONFIGURATION = 0x32
+IN_LIST_PASSIVE_TARGET = 0x4A
+
+SAM_NORMAL_MODE = b"\x01"  # normal mode: no secure access module; the timeout byte may be left out
+# Item 5 MaxRetries: ATR_REQ FF, PSL 01, passive activation 01, so a poll without a card returns at
+# once instead of waiting for a card forever (what esp-rfid and Tasmota also set).
+RF_MAX_RETRIES = b"\x05\xff\x01\x01"
+ONE_TYPE_A_TARGET = b"\x01\x00"  # MaxTg 1, BrTy 0: 106 kbps ISO 14443 type A (MIFARE)
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """The chip took the command; its reply follows."""
+
+
+@dataclass(frozen=True, slots=True)
+class Nack:
+    """Asks the other side to send its last frame again."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChipError:
+    """The chip's error frame (00 00 FF 01 FF 7F 81 00): it could not parse the host's frame."""
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A normal information frame: `tfi` (HOST or CHIP) and the data after it, command code first."""
+
+    tfi: int
+    data: bytes
+
+
+Parsed = Ack | Nack | ChipError | Frame | FrameError
+
+
+def build_frame(data: bytes, tfi: int = HOST) -> bytes:
+    """`00 00 FF LEN LCS TFI data DCS 00`; ValueError for data too long for a normal frame."""
+    body = bytes([tfi]) + data
+    if len(body) > 254:
+        raise ValueError(f"PN532 normal frames carry at most 253 data bytes, not {len(data)}")
+    return b"\x00" + START + bytes([len(body), -len(body) & 0xFF]) + body + bytes([-sum(body) & 0xFF, 0])
+
+
+def command(code: int, params: bytes = b"") -> bytes:
+    return build_frame(bytes([code]) + params)
+
+
+class Pn532Parser:
+    """Bytes in, parsed frames out. Resynchronises on the next start code after anything bad."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> list[Parsed]:
+        self._buffer += data
+        results: list[Parsed] = []
+        while True:
+            start = self._buffer.find(START)
+            # Keep a trailing 00 (it may be half a start code); drop the rest before the start code.
+            skipped = start if start >= 0 else len(self._buffer) - self._buffer.endswith(b"\x00")
+            if self._buffer[:skipped].strip(b"\x00"):  # zeros are pre- and postambles, not noise
+                results.append(FrameError.of("noise", self._buffer[:skipped]))
+            del self._buffer[:skipped]
+            if start < 0 or (found := _frame(bytes(self._buffer))) is None:
+                return results
+            result, used = found
+            results.append(result)
+            del self._buffer[:used]
+
+
+def _frame(buf: bytes) -> tuple[Parsed, int] | None:
+    """The frame at the start code that begins `buf`, and bytes used; None until it is complete."""
+    if len(buf) < 4:
+        return None
+    length, lcs = buf[2], buf[3]
+    if (length, lcs) == (0x00, 0xFF):
+        return Ack(), 4
+    if (length, lcs) == (0xFF, 0x00):
+        return Nack(), 4
+    if (length, lcs) == (0xFF, 0xFF):
+        return FrameError.of("extended frame", buf[:4]), 2  # never an answer to our commands
+    if (length + lcs) & 0xFF or length == 0:
+        return FrameError.of("bad length checksum", buf[:4]), 2
+    if len(buf) < 5 + length:
+        return None
+    body, dcs = buf[4 : 4 + length], buf[4 + length]
+    if (sum(body) + dcs) & 0xFF:
+        return FrameError.of("bad data checksum", buf[: 5 + length]), 5 + length
+    if body == b"\x7f":
+        return ChipError(), 5 + length
+    return Frame(body[0], body[1:]), 5 + length
+
+
+def target_uid(reply: bytes) -> str | None | FrameError:
+    """The UID in an InListPassiveTarget reply (the data after D5 4B), None when there is no card.
+
+    The reply is NbTg, then per target: Tg, SENS_RES (2), SEL_RES, NFCIDLength, the UID in
+    anticollision order, and for ISO 14443-4 cards an ATS we do not need.
+    """
+    if reply[:1] == b"\x00":
+        return None
+    if len(reply) < 6 or reply[5] not in (4, 7, 10) or len(reply) < 6 + reply[5]:
+        return FrameError.of("bad target", reply)
+    return reply[6 : 6 + reply[5]].hex().upper()

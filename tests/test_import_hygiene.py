@@ -1,0 +1,41 @@
+"""The edge device never loads the console: starting it imports no Textual (checked in a fresh process)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+SCRIPT = textwrap.dedent(
+    """
+    import asyncio, sys, tempfile
+    from pathlib import Path
+    from edge.config import parse_config
+    from edge.run import build_service
+
+    data = Path(tempfile.mkdtemp())
+    config = parse_config(
+        {"device": {"id": "gate-1", "data_dir": str(data), "production": False},
+         "sim": {"start": "2026-11-30T18:00:00+08:00"},
+         "readers": [{"id": "gate-in", "protocol": "sim", "role": "gate-in"}]},
+        "inline",
+    )
+
+    async def start():
+        service = build_service(config)
+        await service.recorder.open()
+        await service.tick()
+        await service.recorder.close()
+
+    asyncio.run(start())
+    loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("textual", "tui", "rich"))
+    print(",".join(loaded) or "clean")
+    """
+)
+
+
+def test_starting_the_edge_service_loads_no_textual(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=False, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "clean"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 from datetime import date, datetime, time
 from enum import Enum
 from typing import Any
@@ -163,7 +163,8 @@ EVENT_COLUMNS = tuple(f.name for f in fields(Event))
 
 
 def event_to_row(event: Event) -> dict[str, Any]:
-    row = asdict(event)
+    # Field by field rather than dataclasses.asdict, whose deep copy was a third of a tap's cost.
+    row = {name: getattr(event, name) for name in EVENT_COLUMNS}
     row.update(
         kind=event.kind.value,
         outcome=event.outcome.value,

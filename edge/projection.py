@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -53,7 +53,7 @@ class State:
     signoffs: dict[str, Signoff] = field(default_factory=dict)  # session
     alerts: dict[str, str] = field(default_factory=dict)  # alert key -> raised at
     cards: dict[str, str] = field(default_factory=dict)  # uid -> student, assigned at a console
-    cursors: dict[str, int] = field(default_factory=dict)  # device -> last applied seq
+    cursors: dict[str, int] = field(default_factory=dict)  # device -> last applied seq (not stored: the log has it)
 
 
 # A projection row is addressed by a key like ("attendance", session, student); the store keeps
@@ -80,7 +80,6 @@ class Projection:
         changed: set[Key] = set()
         if event.seq:
             self.state.cursors[event.device_id] = event.seq
-            changed.add(("cursor", event.device_id))
         changed |= self._fold(event)
         return changed
 
@@ -158,7 +157,6 @@ class Projection:
         yield from (("signoff", k) for k in s.signoffs)
         yield from (("alert", k) for k in s.alerts)
         yield from (("card", k) for k in s.cards)
-        yield from (("cursor", k) for k in s.cursors)
 
     def _value(self, key: Key) -> Any:
         s, kind = self.state, key[0]
@@ -170,13 +168,14 @@ class Projection:
         elif kind == "signoff":
             found = s.signoffs.get(key[1])
         else:
-            tables: dict[str, dict[str, Any]] = {"alert": s.alerts, "card": s.cards, "cursor": s.cursors}
+            tables: dict[str, dict[str, Any]] = {"alert": s.alerts, "card": s.cards}
             return tables[kind].get(key[1])
-        return None if found is None else asdict(found)
+        return None if found is None else {name: getattr(found, name) for name in found.__slots__}
 
     @classmethod
-    def from_rows(cls, rows: Iterable[tuple[str, str]]) -> Projection:
-        state = State()
+    def from_rows(cls, rows: Iterable[tuple[str, str]], cursors: dict[str, int] | None = None) -> Projection:
+        """The projection from its stored rows; `cursors` (device -> last seq) come from the log itself."""
+        state = State(cursors=dict(cursors or {}))
         for raw_key, raw_value in rows:
             kind, *rest = raw_key.split("|")
             value = json.loads(raw_value)
@@ -190,8 +189,6 @@ class Projection:
                 state.alerts[rest[0]] = value
             elif kind == "card":
                 state.cards[rest[0]] = value
-            elif kind == "cursor":
-                state.cursors[rest[0]] = value
         return cls(state)
 
 

@@ -41,14 +41,18 @@ class GuardianColumns(NamedTuple):
 
 
 def _guardian_columns(n: int) -> GuardianColumns:
-    s = "" if n == 1 else str(n)
+    def column(en: str, zh: str) -> Column:
+        # The first guardian's columns are unnumbered; offices that number them (家长1姓名) are understood.
+        numbered = (en.format(n), zh.format(n))
+        return Column(*numbered) if n > 1 else Column(en.format(""), zh.format(""), aliases=numbered)
+
     return GuardianColumns(
-        Column(f"guardian{s}_name", f"家长{s}姓名"),
-        Column(f"relation{s}", f"关系{s}"),
-        Column(f"guardian{s}_phone", f"联系电话{s}"),
-        Column(f"may_pick_up{s}", f"允许接送{s}"),
-        Column(f"pickup_card{s}", f"接送卡号{s}"),
-        Column(f"lost_pickup_cards{s}", f"挂失接送卡号{s}"),
+        column("guardian{}_name", "家长{}姓名"),
+        column("relation{}", "关系{}"),
+        column("guardian{}_phone", "联系电话{}"),
+        column("may_pick_up{}", "允许接送{}"),
+        column("pickup_card{}", "接送卡号{}"),
+        column("lost_pickup_cards{}", "挂失接送卡号{}"),
     )
 
 

@@ -64,8 +64,10 @@ class _Maker:
         return self.rng.choices(self._surnames, self._weights)[0]
 
     def given(self, gender: Gender) -> str:
-        chars = (_BOYS if gender is Gender.MALE else _GIRLS) + _EITHER
-        return "".join(self.rng.choice(chars) for _ in range(self.rng.choice((1, 2, 2, 2))))
+        own = _BOYS if gender is Gender.MALE else _GIRLS
+        if self.rng.random() < 0.25:
+            return self.rng.choice(own)  # alone, 子 一 小 ... would not make a name
+        return self.rng.choice(own + _EITHER) + self.rng.choice(own + _EITHER)
 
     def name(self, gender: Gender, surname: str = "") -> str:
         return (surname or self.surname()) + self.given(gender)

@@ -146,7 +146,8 @@ class Store:
     # -- projection -----------------------------------------------------------------------
 
     def load_projection(self) -> Projection:
-        return Projection.from_rows(self.db.execute("SELECT key, value FROM projection"))
+        cursors = dict(self.db.execute("SELECT device_id, MAX(seq) FROM events GROUP BY device_id").fetchall())
+        return Projection.from_rows(self.db.execute("SELECT key, value FROM projection"), cursors)
 
     def replay(self) -> Projection:
         projection = Projection()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -14,7 +13,6 @@ from typing import TypeVar
 
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils.exceptions import InvalidFileException
 
 T = TypeVar("T")
 
@@ -36,6 +34,7 @@ class Column:
     key: str
     zh: str
     required: bool = False
+    aliases: tuple[str, ...] = ()
 
 
 class Problems:
@@ -111,7 +110,7 @@ def read_table(path: Path, columns: Sequence[Column], problems: Problems) -> lis
     if not raw:
         raise RosterError([f"{path}:1: the file is empty"])
     header_line, header = raw[0]
-    by_name = {_header_key(name): c for c in columns for name in (c.key, c.zh)}
+    by_name = {_header_key(name): c for c in columns for name in (c.key, c.zh, *c.aliases)}
     labels = {c.key: c.zh for c in columns}
     positions: dict[int, str] = {}
     for index, text in enumerate(header):
@@ -183,16 +182,16 @@ def _xlsx_rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            sheet = book.worksheets[0]
-            rows = [
-                (line, [_cell_text(value) for value in values])
-                for line, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-            ]
+            values = list(book.worksheets[0].iter_rows(values_only=True))
         finally:
             book.close()
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError) as exc:
+    # A damaged workbook fails anywhere in zipfile, zlib, XML parsing or openpyxl, each with its own
+    # exceptions (fuzzing met zlib.error, EOFError, ParseError, RuntimeError...): all mean "fix the file".
+    except Exception as exc:  # noqa: BLE001
         raise RosterError([f"{path}:1: not a readable Excel workbook ({type(exc).__name__})"]) from None
-    return iter(rows)
+    return iter(
+        [(line, [_cell_text(value) for value in cells]) for line, cells in enumerate(values, start=1)]
+    )
 
 
 def _cell_text(value: object) -> str:

@@ -17,7 +17,7 @@ def rendering_option(spec: ReaderSpec) -> Rendering:
     """The reader's `format` option as a Rendering; ValueError that lists the formats otherwise."""
     value = spec.options.get("format")
     try:
-        return Rendering(value)
+        return Rendering(str(value))
     except ValueError:
         known = ", ".join(r.value for r in Rendering)
         raise ValueError(f"reader {spec.id}: options.format must be one of {known}, not {value!r}") from None

@@ -64,4 +64,4 @@ def make_reader(spec: ReaderSpec, clock: Clock) -> CardReader:
 
 def _load_builtin() -> None:
     # Imported here so each protocol module registers itself without a cycle.
-    from hardware import ascii_reader, pn532_reader, rdm6300, sim  # noqa: F401
+    from hardware import ascii_reader, hid_reader, pn532_reader, rdm6300, sim  # noqa: F401

@@ -49,6 +49,7 @@ from edge.model import (
 )
 from edge.plan import DayPlan, plan_day
 from edge.projection import Projection, State
+from edge.report import alerts
 from edge.rules import Context, Decision, decide_tap
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -127,7 +128,15 @@ CARDS = (
     Card(WANG_CARD, CardKind.STAFF, "g-wang"),
 )
 TERM = (date(2026, 9, 1), date(2027, 7, 15))
-ROOM_OF = {"s-anna": "r1", "s-bo": "r1", "s-dan": "r1", "s-hui": "r1", "s-chen": "r2", "s-fei": "r2", "s-gao": "r2"}
+ROOM_OF = {
+    "s-anna": "r1",
+    "s-bo": "r1",
+    "s-dan": "r1",
+    "s-hui": "r1",
+    "s-chen": "r2",
+    "s-fei": "r2",
+    "s-gao": "r2",
+}
 
 SCHOOL = School(
     students={s.id: s for s in STUDENTS},
@@ -156,6 +165,7 @@ _KIND_OF_ACTION = {
     Outcome.FOUND: EventKind.FOUND,
     Outcome.EXCUSED: EventKind.EXCUSE,
     Outcome.CARD_ASSIGNED: EventKind.ASSIGN_CARD,
+    Outcome.ALERT: EventKind.ALERT,
 }
 
 
@@ -179,8 +189,15 @@ def event_kind(decision: Decision, reader: str) -> EventKind:
     return _KIND_OF_ACTION.get(decision.outcome, EventKind.CHECK_IN)
 
 
-def make_event(decision: Decision, now: datetime, reader: str, seq: int, uid: str = "", actor: str = "",
-               device: str = DEVICE) -> Event:
+def make_event(
+    decision: Decision,
+    now: datetime,
+    reader: str,
+    seq: int,
+    uid: str = "",
+    actor: str = "",
+    device: str = DEVICE,
+) -> Event:
     return Event(
         uuid=uuid.uuid4().hex,
         kind=event_kind(decision, reader),
@@ -212,7 +229,9 @@ class Story:
     def ctx(self, now: datetime) -> Context:
         return ctx(self.state, now)
 
-    def apply(self, decision: Decision, now: datetime, reader: str = "", uid: str = "", actor: str = "") -> Event:
+    def apply(
+        self, decision: Decision, now: datetime, reader: str = "", uid: str = "", actor: str = ""
+    ) -> Event:
         event = make_event(decision, now, reader, len(self.events) + 1, uid, actor, self.device)
         self.events.append(event)
         self.projection.apply(event)
@@ -227,6 +246,16 @@ class Story:
         decision = decide(self.ctx(now))
         self.apply(decision, now, actor=actor)
         return decision
+
+    def raise_alerts(self, now: datetime) -> list[Event]:
+        """As the recorder does: one ALERT event for each alert that holds now and was not raised yet."""
+        raised = []
+        for alert in alerts(SCHOOL, plan(now.date()), self.state, now):
+            if alert.key not in self.state.alerts:
+                data = {"key": alert.key, "alert": alert.kind.value, "session": alert.session_id}
+                decision = Decision(Outcome.ALERT, alert.kind.value, alert.student_id, data)
+                raised.append(self.apply(decision, now, actor="rollcall"))
+        return raised
 
     def arrive(self, uid: str, room: str, gate_at: datetime, room_at: datetime) -> Decision:
         """Gate-in then the room's reader; returns the room's decision."""

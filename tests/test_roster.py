@@ -215,6 +215,15 @@ def test_second_guardian_columns(tmp_path: Path) -> None:
     assert len(school.guardians_of("s1")) == 2
 
 
+def test_numbered_first_guardian_columns(tmp_path: Path) -> None:
+    header = ["学号", "姓名", "性别", "年级", "班级", "家长1姓名", "联系电话1", "家长2姓名", "联系电话2"]
+    path = write_csv(
+        tmp_path / "r.csv",
+        [header, ["s1", "张三", "男", "3", "3-2", "王芳", "13800138000", "张伟", "13900139000"]],
+    )
+    assert set(read_roster(path).guardians) == {"g-13800138000", "g-13900139000"}
+
+
 def test_several_cards_and_lost_cards_in_one_cell(tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "r.csv", [[*HEADER, "挂失卡号"], [*row(卡号="E43AC9D2，01020304"), "0A0B0C0D; 0E0F1011"]]
@@ -390,6 +399,34 @@ def test_any_bytes_give_a_school_or_a_roster_error(content: bytes, suffix: str) 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"r{suffix}"
         path.write_bytes(content)
+        try:
+            read_roster(path)
+        except RosterError:
+            pass
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    path = tmp_path_factory.mktemp("book") / "r.xlsx"
+    sheet = openpyxl.Workbook()
+    assert sheet.active is not None
+    sheet.active.append(HEADER)
+    sheet.active.append(GOOD)
+    sheet.save(path)
+    return path.read_bytes()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=5))
+def test_a_damaged_workbook_gives_a_school_or_a_roster_error(
+    workbook: bytes, damage: list[tuple[int, int]]
+) -> None:
+    content = bytearray(workbook)
+    for at, byte in damage:
+        content[at % len(content)] = byte
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "r.xlsx"
+        path.write_bytes(bytes(content))
         try:
             read_roster(path)
         except RosterError:

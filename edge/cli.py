@@ -284,12 +284,22 @@ def _db_check(args: argparse.Namespace, lang: str) -> int:
 
 def _db_rebuild(args: argparse.Namespace, lang: str) -> int:
     def rebuild(store: Store, config: EdgeConfig) -> int:
-        store.rebuild()
+        store.rebuild(_progress("rebuilding") if sys.stderr.isatty() else None)
         print(f"{config.database}: projection rebuilt from {store.head_seq()} events", file=sys.stderr)
         return 0
 
     result: int = _with_store(args, rebuild)
     return result
+
+
+def _progress(what: str) -> Callable[[int, int], None]:
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(
+            f"\r{what}: {done:,}/{total:,} events ({done * 100 // max(total, 1)}%)", end=end, file=sys.stderr
+        )
+
+    return show
 
 
 if __name__ == "__main__":

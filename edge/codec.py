@@ -154,6 +154,7 @@ def _calendar(r: Mapping[str, Any]) -> Calendar:
     return Calendar(
         holidays=frozenset(date.fromisoformat(d) for d in r.get("holidays", ())),
         makeup_days={date.fromisoformat(d): int(w) for d, w in dict(r.get("makeup_days", {})).items()},
+        terms=tuple((date.fromisoformat(a), date.fromisoformat(b)) for a, b in r.get("terms", ())),
     )
 
 

@@ -57,12 +57,12 @@ def demo_readers(school: School) -> dict[str, Reader]:
 
 
 def next_evening(school: School, after: date) -> date:
-    """The first date from `after` on that has evening study (the demo needs a school day)."""
-    for offset in range(14):
+    """The first date from `after` on that has evening study (the demo needs a school day in term)."""
+    for offset in range(120):  # the summer break is the longest wait
         day = after + timedelta(days=offset)
         if any(s.service_id == SERVICE for s in plan_day(school, day, TIMEZONE).sessions.values()):
             return day
-    raise ValueError(f"no evening study within two weeks of {after.isoformat()}")
+    raise ValueError(f"no evening study within 120 days of {after.isoformat()}")
 
 
 def write_demo_config(data_dir: Path, school: School, start: datetime) -> Path:

@@ -121,10 +121,18 @@ class Service:
 
 @dataclass(frozen=True, slots=True)
 class Calendar:
-    """Holidays (no service at all) and make-up days (调休: the date follows another weekday)."""
+    """Holidays (no service at all), make-up days (调休: the date follows another weekday) and terms.
+
+    `terms` are (first day, last day) ranges; when given, term-time services (evening study,
+    midday care, clubs) pause in the winter and summer breaks. Empty means "always in term".
+    """
 
     holidays: frozenset[date] = frozenset()
     makeup_days: Mapping[date, int] = field(default_factory=dict)
+    terms: tuple[tuple[date, date], ...] = ()
+
+    def in_term(self, day: date) -> bool:
+        return not self.terms or any(first <= day <= last for first, last in self.terms)
 
 
 @dataclass(frozen=True, slots=True)

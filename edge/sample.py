@@ -242,7 +242,13 @@ def _calendar() -> Calendar:
     )
     # 2026-02-14 and 02-28 are make-up days too, but fall in the winter vacation.
     makeup = {date(2026, 1, 4): 0, date(2026, 5, 9): 4, date(2026, 9, 20): 0, date(2026, 10, 10): 4}
-    return Calendar(holidays, makeup)
+    # Terms: spring 20 Feb – 10 Jul, autumn 1 Sep – 20 Jan; evening study pauses in the breaks.
+    terms = tuple(
+        term
+        for year in range(2024, 2031)
+        for term in ((date(year, 2, 20), date(year, 7, 10)), (date(year, 9, 1), date(year + 1, 1, 20)))
+    )
+    return Calendar(holidays, makeup, terms)
 
 
 def sample_school(seed: int = 1) -> School:

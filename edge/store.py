@@ -12,7 +12,7 @@ import hashlib
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +26,8 @@ from edge.model import Event, School
 from edge.projection import Projection
 
 migrations = Migrations("rollcall.edge")
+
+Progress = Callable[[int, int], None]  # (done, total)
 
 
 @migrations()
@@ -146,18 +148,23 @@ class Store:
     # -- projection -----------------------------------------------------------------------
 
     def load_projection(self) -> Projection:
-        cursors = dict(self.db.execute("SELECT device_id, MAX(seq) FROM events GROUP BY device_id").fetchall())
+        cursors = dict(
+            self.db.execute("SELECT device_id, MAX(seq) FROM events GROUP BY device_id").fetchall()
+        )
         return Projection.from_rows(self.db.execute("SELECT key, value FROM projection"), cursors)
 
-    def replay(self) -> Projection:
+    def replay(self, progress: Progress | None = None) -> Projection:
         projection = Projection()
-        for event in self.events():
+        total = self.head_seq()
+        for done, event in enumerate(self.events(), start=1):
             projection.apply(event)
+            if progress is not None and done % 10_000 == 0:
+                progress(done, total)
         return projection
 
-    def rebuild(self) -> Projection:
+    def rebuild(self, progress: Progress | None = None) -> Projection:
         """Throw the projection rows away and fold the whole log again, in one transaction."""
-        projection = self.replay()
+        projection = self.replay(progress)
         with self.db.atomic():
             self.db.execute("DELETE FROM projection")
             self._write_rows(projection.all_rows())

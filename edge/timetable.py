@@ -5,6 +5,7 @@ Pure functions of the school model; time is always a parameter, the clock is nev
 Decisions the rules leave open:
 - A make-up day (调休) is a working day for everyone, so every service, day care included, looks
   its rules up by the weekday the make-up day follows; any other date uses its real weekday.
+- Term-time services stop outside the calendar's terms (when it has any); day care does not.
 - When several rules match a date, the latest `valid_from` wins; on a tie, the first in `rules`.
 - Enrolments naming a service the school does not have are ignored; a room id is taken as the
   enrolment gives it, whether or not `school.rooms` lists it.
@@ -34,7 +35,7 @@ def service_hours(service: Service, calendar: Calendar, day: date) -> tuple[time
     if day in calendar.holidays:
         return None
     is_makeup = day in calendar.makeup_days
-    if service.school_days_only and day.weekday() >= 5 and not is_makeup:
+    if service.school_days_only and (not calendar.in_term(day) or (day.weekday() >= 5 and not is_makeup)):
         return None
     weekday = calendar.makeup_days[day] if is_makeup else day.weekday()
     best: TimeRule | None = None

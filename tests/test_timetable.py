@@ -456,3 +456,29 @@ def test_parse_hhmm_message() -> None:
     with pytest.raises(ValueError) as caught:
         parse_hhmm("25:00")
     assert str(caught.value) == "not a time of day (HH:MM): '25:00'"
+
+
+@pytest.mark.parametrize(
+    ("day", "runs"),
+    [
+        (date(2027, 1, 20), True),  # last day of the autumn term
+        (date(2027, 1, 21), False),  # winter break
+        (date(2027, 2, 22), True),  # spring term started on the 20th (a Saturday)
+        (date(2027, 7, 12), False),  # summer break
+    ],
+)
+def test_term_time_services_pause_outside_terms_but_day_care_does_not(day: date, runs: bool) -> None:
+    calendar = Calendar(terms=((date(2026, 9, 1), date(2027, 1, 20)), (date(2027, 2, 20), date(2027, 7, 10))))
+    evening = Service(
+        "evening",
+        "晚自习",
+        (TimeRule(frozenset(range(5)), time(18, 15), time(19, 30), date(2026, 1, 1), date(2027, 12, 31)),),
+    )
+    day_care = Service(
+        "summer",
+        "暑期托管",
+        (TimeRule(frozenset(range(5)), time(8, 30), time(17, 30), date(2027, 7, 12), date(2027, 7, 30)),),
+        school_days_only=False,
+    )
+    assert (service_hours(evening, calendar, day) is not None) is runs
+    assert (service_hours(day_care, calendar, day) is not None) is (day == date(2027, 7, 12))

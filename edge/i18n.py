@@ -15,6 +15,7 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "outcome.already_in": ("已签到过", "already in"),
     "outcome.on_campus": ("到校", "on campus"),
     "outcome.wrong_room": ("走错教室", "wrong room"),
+    "outcome.wrong_reader": ("请在校门刷卡", "use the gate reader"),
     "outcome.not_enrolled_today": ("今日未报名", "not enrolled today"),
     "outcome.on_leave": ("请假却到校", "on leave but came"),
     "outcome.unknown_card": ("未登记的卡", "unknown card"),
@@ -61,6 +62,10 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "reason.already_checked_in": ("不重复签到", "not checked in twice"),
     "reason.already_on_campus": ("已在校内", "already on campus"),
     "reason.guardian_card_at_room": ("接送卡请在校门刷", "pickup cards are for the gate"),
+    "reason.holder_not_in_roster": (
+        "持卡人不在名单中,请联系办公室",
+        "the card's holder is not in the roster; call the office",
+    ),
     "reason.reader_not_configured": ("此读卡器不在配置中", "this reader is not in the configuration"),
     # alerts
     "alert.not_in_room": ("已进校门未到教室", "on campus but not in room"),

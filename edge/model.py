@@ -214,6 +214,7 @@ class Outcome(StrEnum):
     ALREADY_IN = "already_in"
     ON_CAMPUS = "on_campus"
     WRONG_ROOM = "wrong_room"
+    WRONG_READER = "wrong_reader"  # e.g. a pickup card at a room door
     NOT_ENROLLED_TODAY = "not_enrolled_today"
     ON_LEAVE = "on_leave"
     UNKNOWN_CARD = "unknown_card"
@@ -252,6 +253,7 @@ SIGNALS: Mapping[Outcome, Signal] = {
     Outcome.ALREADY_IN: Signal.OK,
     Outcome.ON_CAMPUS: Signal.OK,
     Outcome.WRONG_ROOM: Signal.DENIED,
+    Outcome.WRONG_READER: Signal.DENIED,
     Outcome.NOT_ENROLLED_TODAY: Signal.DENIED,
     Outcome.ON_LEAVE: Signal.WARNING,
     Outcome.UNKNOWN_CARD: Signal.DENIED,

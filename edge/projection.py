@@ -39,6 +39,13 @@ class Attendance:
     left_excused: bool = False
     note: str = ""
 
+    def came_back(self) -> bool:
+        """Forget an earlier leaving (a child who stepped out and came back); True if there was one."""
+        if not self.left_at:
+            return False
+        self.left_at, self.left_how, self.left_with, self.left_excused = "", "", "", False
+        return True
+
 
 @dataclass(slots=True)
 class Signoff:
@@ -53,7 +60,9 @@ class State:
     signoffs: dict[str, Signoff] = field(default_factory=dict)  # session
     alerts: dict[str, str] = field(default_factory=dict)  # alert key -> raised at
     cards: dict[str, str] = field(default_factory=dict)  # uid -> student, assigned at a console
-    cursors: dict[str, int] = field(default_factory=dict)  # device -> last applied seq (not stored: the log has it)
+    cursors: dict[str, int] = field(
+        default_factory=dict
+    )  # device -> last applied seq (not stored: the log has it)
 
 
 # A projection row is addressed by a key like ("attendance", session, student); the store keeps
@@ -110,10 +119,12 @@ class Projection:
             self.state.signoffs[session] = Signoff(by=event.subject or event.actor, at=at)
             changed.add(("signoff", session))
         elif outcome is Outcome.EXCUSED:
-            attendance(session, student).excused = True
+            record = attendance(session, student)
+            record.excused, record.note = True, str(event.data.get("note", record.note))
         elif outcome in _PRESENT:
             seen(student, on_campus=True)
             record = attendance(session, student)
+            record.came_back()
             if not record.present_at:
                 record.present_at, record.late = at, outcome is Outcome.LATE
             record.note = str(event.data.get("note", record.note))
@@ -132,7 +143,10 @@ class Projection:
                     record = attendance(child_session, child)
                     record.left_at, record.left_how = at, _LEFT[outcome]
                     record.left_with = event.subject if outcome is Outcome.PICKED_UP else ""
-                    record.left_excused = bool(event.data.get("excused", False))
+                    # Handed to an authorised guardian is accounted for, leave or not.
+                    record.left_excused = (
+                        bool(event.data.get("excused", False)) or outcome is Outcome.PICKED_UP
+                    )
                     if outcome is Outcome.PICKED_UP and event.data.get("early"):
                         record.left_how = "left_early"
         elif outcome is Outcome.LEFT_CAMPUS and student:

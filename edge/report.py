@@ -69,8 +69,14 @@ def zero_report(school: School, plan: DayPlan, state: State, session: Session, n
         record = state.attendance.get((session.id, student_id)) or Attendance()
         where = state.whereabouts.get((day, student_id)) or Whereabouts()
         line = student_line(school, student_id, where, record.note)
-        if (session.id, student_id) in plan.leave and not record.present_at:
+        if (session.id, student_id) in plan.leave and not record.present_at and not record.left_how:
             buckets["on_leave"].append(line)
+            continue
+        if not record.present_at and record.left_how:
+            # Taken home from the gate before reaching the room: accounted for, not missing.
+            buckets[record.left_how].append(line)
+            if record.left_how == "left_early" and not record.left_excused:
+                buckets["unexplained"].append(line)
             continue
         if not record.present_at:
             if record.excused:

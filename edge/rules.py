@@ -50,6 +50,10 @@ class Context:
     def whereabouts(self, student_id: str) -> Whereabouts:
         return self.state.whereabouts.get((self.plan.day.isoformat(), student_id)) or Whereabouts()
 
+    def excused(self, session: Session, student_id: str) -> bool:
+        """On leave from the office's records, or excused at the console today."""
+        return (session.id, student_id) in self.plan.leave or self.attendance(session, student_id).excused
+
     def card(self, uid: str) -> Card | None:
         if uid in self.state.cards:
             return Card(uid, CardKind.STUDENT, self.state.cards[uid])
@@ -66,6 +70,14 @@ def decide_tap(uid: str, reader: Reader | None, ctx: Context) -> Decision:
         return Decision(Outcome.UNKNOWN_CARD, "card_not_registered")
     if card.status is CardStatus.LOST:
         return Decision(Outcome.LOST_CARD, "card_reported_lost", card.holder_id)
+    holders = {
+        CardKind.STUDENT: ctx.school.students,
+        CardKind.GUARDIAN: ctx.school.guardians,
+        CardKind.STAFF: ctx.school.staff,
+    }[card.kind]
+    if card.holder_id not in holders:
+        # The datasets disagree (a card pushed before its holder): refuse clearly, never crash.
+        return Decision(Outcome.UNKNOWN_CARD, "holder_not_in_roster", card.holder_id)
     if card.kind is CardKind.STAFF:
         return _staff_tap(card.holder_id, reader, ctx)
     if card.kind is CardKind.GUARDIAN:
@@ -130,7 +142,7 @@ def _gate_out(student: str, ctx: Context) -> Decision:
 def _guardian_tap(guardian_id: str, reader: Reader, ctx: Context) -> Decision:
     guardian = ctx.school.guardians[guardian_id]
     if reader.role is ReaderRole.ROOM:
-        return Decision(Outcome.WRONG_ROOM, "guardian_card_at_room", guardian_id)
+        return Decision(Outcome.WRONG_READER, "guardian_card_at_room", guardian_id)
     if not guardian.may_pick_up:
         return Decision(
             Outcome.UNAUTHORISED_PICKUP,
@@ -149,7 +161,7 @@ def _guardian_tap(guardian_id: str, reader: Reader, ctx: Context) -> Decision:
     if not children:
         return Decision(Outcome.NO_CHILD_WAITING, "no_child_on_campus", guardian_id)
     early = any(ctx.now < session.end for _, session in children)
-    excused = all((session.id, child) in ctx.plan.leave for child, session in children)
+    excused = all(ctx.excused(session, child) for child, session in children)
     return Decision(
         Outcome.PICKED_UP,
         "early_pickup" if early else "",
@@ -198,6 +210,9 @@ def decide_release(student: str, guardian_id: str, ctx: Context) -> Decision:
     guardian = ctx.school.guardians.get(guardian_id)
     if guardian is None:
         raise ActionError(f"unknown guardian {guardian_id!r}")
+    left_at = ctx.attendance(session, student).left_at
+    if left_at:
+        raise ActionError(f"student {student} already left at {left_at[11:16]}")
     child = [{"student": student, "session": session.id}]
     if not guardian.may_pick_up or student not in guardian.children:
         return Decision(Outcome.UNAUTHORISED_PICKUP, "not_authorised", guardian_id, {"children": child})

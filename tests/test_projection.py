@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -264,14 +263,9 @@ def test_alert_card_signoff_and_excuse_rows() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a guardian card at a room reader (WRONG_ROOM, subject = guardian id) is folded as a "
-    "student sighting: State.whereabouts gains a row for the guardian, marked on campus",
-)
 def test_guardian_card_at_room_reader_is_not_a_student_sighting() -> None:
     story = Story()
     decision = story.tap("room-r1", MAMA_CARD, at(19, 40))
 
-    assert decision.outcome is Outcome.WRONG_ROOM
+    assert decision.outcome is Outcome.WRONG_READER
     assert [key for key in story.state.whereabouts if key[1] == "p-mama"] == []

@@ -205,11 +205,6 @@ def test_excused_absentee_is_on_leave_not_missing() -> None:
     assert (ids(found.on_leave), ids(found.missing)) == (["s-dan", "s-hui"], [])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Projection folds EXCUSED without its note (edge/projection.py, the `Outcome.EXCUSED` branch), "
-    "so the zero report cannot say why the child is excused",
-)
 def test_excuse_note_reaches_the_report() -> None:
     found = report(R1_SESSION, at(18, 30), EVENING + (excuse("s-hui", at(18, 20)),))
 
@@ -347,11 +342,6 @@ def test_alerts_still_hold_at_the_edge_of_the_window() -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: attendance.left_at from a gate-out before the session is never cleared on re-entry, so a child "
-    "sitting in class is reported left early without leave (and raises LEFT_WITHOUT_LEAVE)",
-)
 def test_child_who_stepped_out_before_start_and_came_back_is_not_reported_left() -> None:
     script = (
         tap("gate", ANNA_CARD, at(18, 0)),
@@ -365,11 +355,6 @@ def test_child_who_stepped_out_before_start_and_came_back_is_not_reported_left()
     assert (ids(found.left_early), ids(found.unexplained), ids(found.still_waiting)) == ([], [], ["s-anna"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a child excused at the console and then picked up early is reported unexplained "
-    "(decision data excused=False because rules read only plan.leave, not attendance.excused)",
-)
 def test_child_excused_at_console_then_picked_up_early_is_explained() -> None:
     script = (
         tap("room-r1", ANNA_CARD, at(18, 5)),
@@ -380,3 +365,13 @@ def test_child_excused_at_console_then_picked_up_early_is_explained() -> None:
 
     assert ids(found.left_early) == ["s-anna"]
     assert ids(found.unexplained) == []
+
+
+def test_a_child_taken_home_from_the_gate_before_the_headcount_is_not_missing() -> None:
+    story = Story()
+    story.tap("gate-in", ANNA_CARD, at(18, 0))
+    story.tap("gate-out", MAMA_CARD, at(18, 10))  # never reached the room; the mother took her
+
+    report = zero_report(SCHOOL, plan(), story.state, plan().sessions[R1_SESSION], at(18, 40))
+    assert "s-anna" not in ids(report.missing)
+    assert ids(report.left_early) == ["s-anna"] and "s-anna" not in ids(report.unexplained)

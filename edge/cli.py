@@ -78,8 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--speed",
         type=_non_negative,
-        default=60.0,
-        help="simulated seconds per real second (0 = as fast as possible; default 60)",
+        default=120.0,
+        help="simulated seconds per real second (0 = as fast as possible; default 120)",
     )
     demo.add_argument("--seed", type=int, default=1, help="randomises the evening's details (default 1)")
     demo.add_argument("--date", type=_date, help="the evening to play (default: the next school day)")

@@ -16,6 +16,7 @@ from hardware.pn532 import Ack, ChipError, Frame, Nack, Parsed, Pn532Parser
 from hardware.presence import PresenceFilter
 from hardware.readers import ReaderSpec, register
 from hardware.reads import CardRead
+from hardware.serial_stream import close_port
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class Pn532Reader:
     async def reads(self) -> AsyncGenerator[CardRead, None]:
         if self._stream is None:
             raise RuntimeError(f"reader {self.spec.id}: open() before reads()")
-        reinitialised = False  # and not answered a poll since: a second silence is the end
+        reinitialised = False  # from a re-initialisation to the next answered poll; silence then ends reads
         while True:
             try:
                 reply = await self._call(pn532.IN_LIST_PASSIVE_TARGET, pn532.ONE_TYPE_A_TARGET)
@@ -85,12 +86,7 @@ class Pn532Reader:
 
     async def close(self) -> None:
         writer, self._writer, self._stream = self._writer, None, None
-        if writer is not None:
-            writer.close()
-            try:
-                await writer.wait_closed()
-            except OSError:  # the port already failed (SerialException is an OSError); it is closed
-                pass
+        await close_port(writer)
 
     async def _initialise(self) -> None:
         await self._send(pn532.WAKEUP)

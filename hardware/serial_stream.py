@@ -56,9 +56,14 @@ class StreamingReader:
 
     async def close(self) -> None:
         writer, self._writer, self._stream = self._writer, None, None
-        if writer is not None:
-            writer.close()
-            try:
-                await writer.wait_closed()
-            except OSError:  # the port already failed (SerialException is an OSError); it is closed
-                pass
+        await close_port(writer)
+
+
+async def close_port(writer: asyncio.StreamWriter | None) -> None:
+    """Close a port opened with serial_asyncio_fast, also when it already failed."""
+    if writer is not None:
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except OSError:  # the port's own failure (SerialException is an OSError): it is closed now
+            pass

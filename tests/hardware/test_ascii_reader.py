@@ -61,6 +61,16 @@ def test_random_bytes_never_raise(data: bytes, rendering: Rendering) -> None:
         assert isinstance(result, FrameError) or (isinstance(result, str) and result)
 
 
+def test_single_byte_corruption_of_a_w26_line_is_caught() -> None:
+    # Plain numbers carry no check, so only the Wiegand parity (and the mfrc522 BCC) can catch this.
+    line = b"11101010000011011100000010\r\n"
+    for position in range(len(line) - 2):
+        for value in range(256):
+            corrupted = line[:position] + bytes([value]) + line[position + 1 :]
+            uids = [r for r in AsciiLineDecoder(R.W26).feed(corrupted) if isinstance(r, str)]
+            assert set(uids) <= {"D41B81"}, corrupted
+
+
 @given(st.binary(min_size=4, max_size=4), st.sampled_from(list(Rendering)))
 def test_every_rendering_read_back_is_the_same_card(raw: bytes, rendering: Rendering) -> None:
     uid = raw.hex().upper()

@@ -57,8 +57,11 @@ class Recorder:
         self.states.append((reader_id, state, reason))
         self.changed.set()
 
-    async def sleep(self, seconds: float) -> None:  # records the backoff; takes no time
+    async def sleep(self, seconds: float) -> None:
+        """Records the backoff and lets the loop run once, taking no time."""
         self.sleeps.append(seconds)
+        self.changed.set()
+        await asyncio.sleep(0)
 
     async def state(self, state: ReaderState) -> str:
         """Wait until the latest state is `state`; its reason."""
@@ -127,12 +130,13 @@ async def test_down_backoff_up_and_reads_forwarded(clock: SimClock) -> None:
 
 async def test_backoff_is_capped_and_down_is_reported_once(clock: SimClock) -> None:
     record = Recorder()
-    make = factory(*[opening_fails(OSError("gone"))] * 8)
+    make = factory(*[opening_fails(OSError("gone"))] * 20)
 
     async def until() -> None:
         async with asyncio.timeout(WAIT):
             while len(record.sleeps) < 7:
-                await asyncio.sleep(0)
+                record.changed.clear()
+                await record.changed.wait()
 
     await run(supervise(make, SPEC, clock, record.reads.put_nowait, record.on_state, sleep=record.sleep), until)
     assert record.sleeps[:7] == [0.2, 0.4, 0.8, 1.6, 2.0, 2.0, 2.0]

@@ -2,10 +2,19 @@
 
 A Pi has no real-time clock: until NTP synchronises, its wall time may be days off. Each event
 carries the kernel's boot id and CLOCK_BOOTTIME so the server can re-base such stamps later.
+
+The clock is trusted when systemd-timesyncd has synchronised it during this boot (its flag file
+lives in /run, so it is gone after a reboot), or when the kernel says an NTP daemon keeps it
+synchronised (chrony or ntpd do not touch timesyncd's file). The kernel's word alone never
+*withdraws* trust: its maximum error grows 500 ppm while no update arrives and reaches "unsynchronised"
+(16 s) after about 9 hours without network, while a Pi's crystal drifts about a second in that time;
+systemd-time-wait-sync calls the kernel flag "not reliable" for the same reason.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +23,59 @@ from typing import Protocol
 # systemd-timesyncd touches this file once the clock is synchronised (systemd >= 249).
 TIMESYNC_FLAG = Path("/run/systemd/timesync/synchronized")
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+# The kernel's "maximum error" at which it calls the clock unsynchronised (NTP_PHASE_LIMIT, in µs);
+# systemd's ntp_synced() tests this rather than STA_UNSYNC since v250 (commit bca5a0eacc).
+UNSYNCED_MAXERROR_US = 16_000_000
+
+
+class _Timex(ctypes.Structure):
+    """`struct timex` as the exported `adjtimex` symbol takes it (long-sized fields on 32- and 64-bit Linux)."""
+
+    _fields_ = [
+        ("modes", ctypes.c_uint),
+        ("offset", ctypes.c_long),
+        ("freq", ctypes.c_long),
+        ("maxerror", ctypes.c_long),
+        ("esterror", ctypes.c_long),
+        ("status", ctypes.c_int),
+        ("constant", ctypes.c_long),
+        ("precision", ctypes.c_long),
+        ("tolerance", ctypes.c_long),
+        ("time_sec", ctypes.c_long),
+        ("time_usec", ctypes.c_long),
+        ("tick", ctypes.c_long),
+        ("ppsfreq", ctypes.c_long),
+        ("jitter", ctypes.c_long),
+        ("shift", ctypes.c_int),
+        ("stabil", ctypes.c_long),
+        ("jitcnt", ctypes.c_long),
+        ("calcnt", ctypes.c_long),
+        ("errcnt", ctypes.c_long),
+        ("stbcnt", ctypes.c_long),
+        ("tai", ctypes.c_int),
+        ("_reserved", ctypes.c_int * 32),  # glibc reserves 11 ints; more room costs nothing
+    ]
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def kernel_clock_synced() -> bool | None:
+    """Whether the kernel calls the wall clock NTP-synchronised (adjtimex, read only); None when it cannot be asked.
+
+    `modes = 0` only reads, needs no privilege and changes nothing. A sandbox that filters the
+    call (seccomp with EPERM), a libc without it or any other failure gives None, never an error.
+    """
+    try:
+        adjtimex = _libc().adjtimex
+        timex = _Timex()  # zeroed: modes = 0
+        if adjtimex(ctypes.byref(timex)) < 0:
+            return None
+    except (OSError, AttributeError):
+        return None
+    return bool(timex.maxerror < UNSYNCED_MAXERROR_US)
 
 
 class Boot(Protocol):
@@ -35,7 +97,7 @@ class BootInfo:
         return self.boot_id, time.clock_gettime_ns(time.CLOCK_BOOTTIME)
 
     def clock_trusted(self) -> bool:
-        return TIMESYNC_FLAG.exists()
+        return TIMESYNC_FLAG.exists() or kernel_clock_synced() is True
 
 
 @dataclass

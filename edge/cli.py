@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.codec import DatasetError, school_to_datasets, to_plain
-from edge.config import ConfigError, EdgeConfig, load_config
+from edge.config import ConfigError, EdgeConfig, load_config, split_listen
 from edge.i18n import language, t
 from edge.report_format import FORMATS
 from edge.rules import ActionError
@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--data", type=Path, help="an empty folder for the demo's database (default: a temp folder)"
     )
+    demo.add_argument(
+        "--listen",
+        type=_listen,
+        metavar="HOST:PORT",
+        help="serve the demo device's API there (printing its tokens) and keep running until stopped",
+    )
     _lang(demo)
     demo.set_defaults(run=_demo)
 
@@ -119,6 +125,22 @@ def build_parser() -> argparse.ArgumentParser:
     _config(zero)
     _lang(zero)
     zero.set_defaults(run=_report_zero)
+
+    readers = commands.add_parser("readers", help="find, test and calibrate card readers")
+    reader_commands = readers.add_subparsers(dest="readers_command", required=True, metavar="ACTION")
+    listing = reader_commands.add_parser("list", help="serial ports and keyboard-wedge readers, by stable name")
+    listing.set_defaults(run=_readers_list)
+    trying = reader_commands.add_parser("test", help="decode a reader live, one read a line (Ctrl-C to stop)")
+    trying.add_argument("port", help="e.g. /dev/serial/by-id/usb-1a86_USB_Serial-if00-port0")
+    trying.add_argument("--protocol", required=True, help="rdm6300, pn532, ascii, hid")
+    trying.add_argument("--format", help="what an ascii or hid reader prints (see `readers calibrate`)")
+    trying.add_argument("--json", action="store_true", help="one JSON object a line, with every rendering")
+    trying.add_argument("--count", type=int, help="stop after this many reads")
+    trying.set_defaults(run=_readers_test)
+    calibrate = reader_commands.add_parser("calibrate", help="which format a reader prints, from one known card")
+    calibrate.add_argument("--uid", required=True, help="the card's UID in hex, as a PN532 or the card's label gives it")
+    calibrate.add_argument("--printed", required=True, help="what the reader printed for that card")
+    calibrate.set_defaults(run=_readers_calibrate)
 
     db = commands.add_parser("db", help="check or rebuild the database")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -155,6 +177,14 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+def _listen(text: str) -> str:
+    try:
+        split_listen(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
 def _non_negative(text: str) -> float:
     try:
         value = float(text)
@@ -171,7 +201,9 @@ def _non_negative(text: str) -> float:
 def _demo(args: argparse.Namespace, lang: str) -> int:
     from edge.demo import DemoOptions, run_demo
 
-    options = DemoOptions(seed=args.seed, speed=args.speed, day=args.date, lang=lang, data_dir=args.data)
+    options = DemoOptions(
+        seed=args.seed, speed=args.speed, day=args.date, lang=lang, data_dir=args.data, listen=args.listen
+    )
     asyncio.run(run_demo(options, sys.stdout))
     return 0
 
@@ -179,8 +211,8 @@ def _demo(args: argparse.Namespace, lang: str) -> int:
 def _edge(args: argparse.Namespace, lang: str) -> int:
     from edge.run import run_edge
 
-    asyncio.run(run_edge(load_config(args.config)))
-    return 0
+    status: int = asyncio.run(run_edge(load_config(args.config)))
+    return status
 
 
 def _with_store(args: argparse.Namespace, work: Callable[[Store, EdgeConfig], Any]) -> Any:
@@ -271,6 +303,44 @@ def _report_zero(args: argparse.Namespace, lang: str) -> int:
 
     result: int = _with_store(args, build)
     return result
+
+
+def _readers_list(args: argparse.Namespace, lang: str) -> int:
+    from hardware.discovery import list_input_devices, list_serial_ports
+
+    ports, keyboards = list_serial_ports(), list_input_devices()
+    for port in ports:
+        print(f"{port.path}\t-> {port.device}\t{port.kind}\t{port.description}")
+    for keyboard in keyboards:
+        print(f"{keyboard.path}\t-> {keyboard.device}\tkeyboard-wedge (protocol hid)")
+    if not ports and not keyboards:
+        print("no serial ports or keyboard-wedge readers found", file=sys.stderr)
+    return 0
+
+
+def _readers_test(args: argparse.Namespace, lang: str) -> int:
+    from zoneinfo import ZoneInfo
+
+    from hardware.clock import SystemClock
+    from hardware.discovery import test_reader
+
+    options = {"format": args.format} if args.format else {}
+    clock = SystemClock(ZoneInfo("Asia/Shanghai"))
+    asyncio.run(test_reader(args.port, args.protocol, args.json, sys.stdout, clock, options=options, count=args.count))
+    return 0
+
+
+def _readers_calibrate(args: argparse.Namespace, lang: str) -> int:
+    from hardware.reads import normalise_uid
+    from hardware.uid import calibrate
+
+    uid = normalise_uid(args.uid)
+    found = calibrate(uid, args.printed)
+    if not found:
+        raise ValueError(f"no known format prints card {uid} as {args.printed!r}; check the card and the digits")
+    for rendering in found:
+        print(rendering.value)
+    return 0
 
 
 def _db_check(args: argparse.Namespace, lang: str) -> int:

@@ -6,6 +6,7 @@ agree byte for byte. Decoding validates: a bad row raises `DatasetError` naming 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -57,6 +58,19 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [to_plain(v) for v in value]
     return value
+
+
+def canonical_json(value: Any) -> bytes:
+    """The bytes a dataset's hash is taken over: sorted keys, no spaces, UTF-8 (not \\u escapes).
+
+    The server hashes the same bytes: `json.dumps(rows, ensure_ascii=False, sort_keys=True,
+    separators=(",", ":")).encode("utf-8")`.
+    """
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def dataset_sha256(value: Any) -> str:
+    return hashlib.sha256(canonical_json(value)).hexdigest()
 
 
 def school_to_datasets(school: School) -> dict[str, Any]:
@@ -195,3 +209,18 @@ def event_to_json(event: Event) -> dict[str, Any]:
     row["data"] = to_plain(event.data)
     row["clock_trusted"] = event.clock_trusted
     return row
+
+
+def _event_json_column(name: str) -> str:
+    if name == "data":
+        return "'data', json(data)"  # stored as JSON text: embed it as the object it is
+    if name == "clock_trusted":
+        return "'clock_trusted', json(CASE clock_trusted WHEN 0 THEN 'false' ELSE 'true' END)"
+    return f"'{name}', {name}"
+
+
+# The same object as `event_to_json`, built by SQLite's json_object() from the stored row. The
+# change feed pages 1,000 events at a time: decoding each row into an Event and encoding it again
+# took 45 ms a page on the VM, SQLite builds the same JSON in 3 ms (as long as a bare SELECT).
+# tests/api/test_feed.py holds the two equal.
+EVENT_JSON_SQL = "json_object(" + ", ".join(_event_json_column(name) for name in EVENT_COLUMNS) + ")"

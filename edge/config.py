@@ -15,10 +15,13 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge.model import Reader, ReaderRole
+from hardware.feedback import DEFAULT_PATTERNS, Pattern, patterns_from
 from hardware.readers import ReaderSpec, protocols
+from hardware.uid import Rendering
 
 T = TypeVar("T")
 
+NEEDS_FORMAT = ("ascii", "hid")  # readers that print a number: which rendering it is must be said
 ROLES = ("server", "guard", "teacher", "admin", "sim")
 
 
@@ -34,8 +37,19 @@ class ReaderConfig:
 
 @dataclass(frozen=True, slots=True)
 class Token:
+    """An API token as the device keeps it: its role, the SHA-256 of its text, and a name for the audit log."""
+
     role: str
     sha256: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackConfig:
+    """The kiosk's buzzer and LEDs: GPIO pins (BCM numbers) when fitted, and the patterns."""
+
+    gpio: tuple[int, int, int] | None = None  # buzzer, green LED, red LED
+    patterns: Mapping[str, Pattern] = field(default_factory=lambda: dict(DEFAULT_PATTERNS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +67,8 @@ class EdgeConfig:
     tokens: tuple[Token, ...] = ()
     readers: tuple[ReaderConfig, ...] = ()
     sim: SimConfig | None = None
+    retention_days: int = 180
+    feedback: FeedbackConfig = field(default_factory=lambda: FeedbackConfig())
 
     @property
     def database(self) -> Path:
@@ -73,7 +89,7 @@ def load_config(path: Path) -> EdgeConfig:
 
 def parse_config(raw: Mapping[str, Any], source: str, base: Path = Path(".")) -> EdgeConfig:
     where = _Where(source)
-    where.known(raw, "", {"device", "api", "readers", "sim"})
+    where.known(raw, "", {"device", "api", "readers", "sim", "retention", "feedback"})
     device = where.table(raw, "device", required=True)
     where.known(device, "device", {"id", "timezone", "data_dir", "debounce_seconds", "production"})
     api = where.table(raw, "api")
@@ -93,16 +109,60 @@ def parse_config(raw: Mapping[str, Any], source: str, base: Path = Path(".")) ->
         raise ConfigError(f"{source}: readers: reader id {duplicate!r} appears twice")
     if sim is None and any(r.spec.protocol == "sim" for r in readers):
         raise ConfigError(f"{source}: readers: protocol 'sim' needs a [sim] table")
+    listen = where.get(api, "api", "listen", str, "127.0.0.1:8470")
+    try:
+        split_listen(listen)
+    except ValueError as error:
+        raise ConfigError(f"{source}: api.listen: {error}") from None
     return EdgeConfig(
         device_id=where.get(device, "device", "id", str, required=True),
         data_dir=base / where.get(device, "device", "data_dir", str, "/var/lib/rollcall"),
         timezone=timezone,
         debounce_seconds=float(debounce),
-        listen=where.get(api, "api", "listen", str, "127.0.0.1:8470"),
+        listen=listen,
         tokens=tuple(_token(t, f"api.tokens[{i}]", where) for i, t in enumerate(where.list(api, "tokens"))),
         readers=readers,
         sim=sim,
+        retention_days=_retention(raw, where),
+        feedback=_feedback(raw, where),
     )
+
+
+def _feedback(raw: Mapping[str, Any], where: _Where) -> FeedbackConfig:
+    table = where.table(raw, "feedback")
+    where.known(table, "feedback", {"buzzer_pin", "green_pin", "red_pin", "patterns"})
+    pins = [where.get(table, "feedback", name, int) for name in ("buzzer_pin", "green_pin", "red_pin")]
+    if any(pin is not None for pin in pins) and not all(pin is not None for pin in pins):
+        raise ConfigError(f"{where.source}: feedback: give buzzer_pin, green_pin and red_pin together")
+    try:
+        patterns = patterns_from(where.get(table, "feedback", "patterns", dict, {}))
+    except ValueError as error:
+        raise ConfigError(f"{where.source}: feedback.patterns: {error}") from None
+    gpio = (pins[0], pins[1], pins[2]) if pins[0] is not None else None
+    return FeedbackConfig(gpio=gpio, patterns=patterns)
+
+
+# A term is about 140 days; 180 keeps a whole term for questions after it ends. Ten years is a typo.
+MAX_RETENTION_DAYS = 3650
+
+
+def _retention(raw: Mapping[str, Any], where: _Where) -> int:
+    retention = where.table(raw, "retention")
+    where.known(retention, "retention", {"days"})
+    days: int = where.get(retention, "retention", "days", int, 180)
+    if not 1 <= days <= MAX_RETENTION_DAYS:
+        raise ConfigError(
+            f"{where.source}: retention.days: must be from 1 to {MAX_RETENTION_DAYS}, not {days}"
+        )
+    return days
+
+
+def split_listen(listen: str) -> tuple[str, int]:
+    """`host:port` (or `[::1]:port`) -> (host, port); ValueError says what is wrong."""
+    host, sep, port = listen.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"expected HOST:PORT such as 127.0.0.1:8470, got {listen!r}")
+    return host.removeprefix("[").removesuffix("]"), int(port)
 
 
 def _sim(raw: Mapping[str, Any], device: Mapping[str, Any], where: _Where, tz: ZoneInfo) -> SimConfig | None:
@@ -144,9 +204,19 @@ def _reader(raw: Any, key: str, where: _Where) -> ReaderConfig:
     options = dict(where.get(raw, key, "options", dict, {}))
     if "format" in raw:
         options["format"] = where.get(raw, key, "format", str)
+    if "format" in options and options["format"] not in {r.value for r in Rendering}:
+        known = ", ".join(r.value for r in Rendering)
+        raise ConfigError(f"{where.source}: {key}.format: {options['format']!r} is not one of {known}")
     protocol = where.get(raw, key, "protocol", str, required=True)
     if protocol not in protocols():
-        raise ConfigError(f"{where.source}: {key}.protocol: {protocol!r} is not one of {', '.join(protocols())}")
+        raise ConfigError(
+            f"{where.source}: {key}.protocol: {protocol!r} is not one of {', '.join(protocols())}"
+        )
+    if protocol in NEEDS_FORMAT and "format" not in options:
+        # A wrong default would match no card, silently: `rollcall readers calibrate` finds the right one.
+        raise ConfigError(
+            f"{where.source}: {key}.format: protocol {protocol!r} needs the format its reader prints"
+        )
     spec = ReaderSpec(
         id=reader_id,
         protocol=protocol,
@@ -159,7 +229,7 @@ def _reader(raw: Any, key: str, where: _Where) -> ReaderConfig:
 def _token(raw: Any, key: str, where: _Where) -> Token:
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where.source}: {key}: must be a table")
-    where.known(raw, key, {"role", "sha256"})
+    where.known(raw, key, {"role", "sha256", "name"})
     role = where.get(raw, key, "role", str, required=True)
     if role not in ROLES:
         raise ConfigError(f"{where.source}: {key}.role: {role!r} is not one of {', '.join(ROLES)}")
@@ -168,7 +238,7 @@ def _token(raw: Any, key: str, where: _Where) -> Token:
         raise ConfigError(
             f"{where.source}: {key}.sha256: not a hex SHA-256 digest (tokens are stored hashed)"
         )
-    return Token(role=role, sha256=digest)
+    return Token(role=role, sha256=digest, name=where.get(raw, key, "name", str, ""))
 
 
 @dataclass(frozen=True, slots=True)

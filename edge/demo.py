@@ -9,16 +9,21 @@ readers are simulated.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import secrets
 import tempfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from aiohttp import web
+
 from edge.boot import SimBoot
 from edge.codec import school_to_datasets
+from edge.config import ROLES, load_config
 from edge.demo_script import SERVICE, Action, Evening, Tap, gate_reader, room_reader, script_evening
 from edge.feed import describe
 from edge.i18n import t
@@ -44,6 +49,7 @@ class DemoOptions:
     day: date | None = None
     lang: str = "zh"
     data_dir: Path | None = None
+    listen: str | None = None  # serve the device's API there, and keep running until stopped
 
 
 def demo_readers(school: School) -> dict[str, Reader]:
@@ -65,8 +71,14 @@ def next_evening(school: School, after: date) -> date:
     raise ValueError(f"no evening study within 120 days of {after.isoformat()}")
 
 
-def write_demo_config(data_dir: Path, school: School, start: datetime) -> Path:
-    """An edge.toml beside the demo's database, so `rollcall report zero --config` can read it."""
+def write_demo_config(
+    data_dir: Path, school: School, start: datetime, tokens: dict[str, str] | None = None, listen: str | None = None
+) -> Path:
+    """An edge.toml beside the demo's database, so `rollcall report zero --config` can read it.
+
+    With `--listen` it names the address and the tokens' SHA-256 hashes, so `rollcall edge
+    --config` can serve the same folder to the same tokens later.
+    """
     lines = [
         "# Written by `rollcall demo`: a test device with simulated readers.",
         "[device]",
@@ -77,6 +89,11 @@ def write_demo_config(data_dir: Path, school: School, start: datetime) -> Path:
         "[sim]",
         f'start = "{start.isoformat()}"',
     ]
+    if listen:
+        lines += ["", "[api]", f'listen = "{listen}"']
+    for role, token in (tokens or {}).items():
+        digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
+        lines += ["", "[[api.tokens]]", f'role = "{role}"', f'name = "demo-{role}"', f'sha256 = "{digest}"']
     for reader in demo_readers(school).values():
         lines += ["", "[[readers]]", f'id = "{reader.id}"', 'protocol = "sim"', f'role = "{reader.role}"']
         if reader.room_id:
@@ -96,38 +113,79 @@ async def run_demo(options: DemoOptions, out: TextIO) -> list[ZeroReport]:
     if database.exists():
         raise FileExistsError(f"{database}: the demo needs an empty folder; this one holds a database")
     clock = SimClock(evening.start - timedelta(minutes=25))
-    write_demo_config(data_dir, school, clock.now())
+    # Tokens exist only in this process and on the screen; the device's file keeps their hashes.
+    tokens = {role: secrets.token_urlsafe(24) for role in ROLES} if options.listen else {}
+    write_demo_config(data_dir, school, clock.now(), tokens, options.listen)
     recorder = Recorder(database, DEVICE_ID, TIMEZONE, demo_readers(school), SimBoot())
-    lang = options.lang
+    print_line = _printer(out, evening.school, options.lang)
+    service = EdgeService(recorder, clock, [], debounce_seconds=3.0, feedback=[print_line])
+    if options.listen:
+        return await _serve(options, out, service, evening, data_dir, tokens)
     await recorder.open()
     try:
-        await recorder.install_datasets(school_to_datasets(evening.school), version=1)
-        print_line = _printer(out, evening.school, lang)
-        service = EdgeService(recorder, clock, [], debounce_seconds=3.0, feedback=[print_line])
-        plan = plan_day(evening.school, day, TIMEZONE)
-        enrolled = sum(
-            len(ids) for sid, ids in plan.expected.items() if plan.sessions[sid].service_id == SERVICE
-        )
-        out.write(
-            t(
-                "demo.start",
-                lang,
-                school=t("demo.school", lang),
-                date=day.isoformat(),
-                service=evening.school.services[SERVICE].name,
-                count=enrolled,
-            )
-            + "\n"
-        )
-        await _play(evening, clock, service, recorder, options.speed)
-        reports = await recorder.query(lambda view: _reports(view, day, clock.now()))
-        out.write("\n" + as_table(reports, lang) + "\n")
-        out.write(t("demo.done", lang, path=database) + "\n")
-        out.write(f"rollcall report zero --config {data_dir / 'edge.toml'} --date {day.isoformat()}\n")
-        out.flush()
-        return reports
+        return await _evening(options, out, service, evening, data_dir)
     finally:
         await recorder.close()
+
+
+async def _evening(
+    options: DemoOptions, out: TextIO, service: EdgeService, evening: Evening, data_dir: Path
+) -> list[ZeroReport]:
+    """Install the sample school, play the evening, print the zero reports (the recorder is open)."""
+    recorder, clock, lang, day = service.recorder, service.clock, options.lang, evening.start.date()
+    if not isinstance(clock, SimClock):
+        raise TypeError("the demo runs on a SimClock")
+    await recorder.install_datasets(school_to_datasets(evening.school), version=1)
+    plan = plan_day(evening.school, day, TIMEZONE)
+    enrolled = sum(len(ids) for sid, ids in plan.expected.items() if plan.sessions[sid].service_id == SERVICE)
+    service_name = evening.school.services[SERVICE].name
+    out.write(
+        t("demo.start", lang, school=t("demo.school", lang), date=day.isoformat(), service=service_name,
+          count=enrolled) + "\n"
+    )  # fmt: skip
+    await _play(evening, clock, service, recorder, options.speed)
+    reports = await recorder.query(lambda view: _reports(view, day, clock.now()))
+    out.write("\n" + as_table(reports, lang) + "\n")
+    out.write(t("demo.done", lang, path=recorder.path) + "\n")
+    out.write(f"rollcall report zero --config {data_dir / 'edge.toml'} --date {day.isoformat()}\n")
+    out.flush()
+    return reports
+
+
+async def _serve(
+    options: DemoOptions, out: TextIO, service: EdgeService, evening: Evening, data_dir: Path,
+    tokens: dict[str, str],
+) -> list[ZeroReport]:  # fmt: skip
+    """`--listen`: the same evening inside the device's API, which keeps serving until stopped."""
+    from edge.api import create_app  # imported here: the plain demo does not need the API
+    from edge.api.lifecycle import background, stop
+    from edge.api.serve import serve
+
+    config = load_config(data_dir / "edge.toml")
+    app = create_app(config, service)
+    reports: list[ZeroReport] = []
+
+    async def play_ctx(app: web.Application) -> AsyncIterator[None]:
+        async def play() -> None:
+            reports.extend(await _evening(options, out, service, evening, data_dir))
+
+        task = background(app, "demo-evening", play)
+        yield
+        await stop(task)
+
+    app.cleanup_ctx.append(play_ctx)  # after the recorder's context: the database is open by then
+    out.write(t("demo.tokens", options.lang) + "\n")
+    out.writelines(f"  {role:<8} {token}\n" for role, token in tokens.items())
+    out.flush()
+
+    def ready(address: str) -> None:
+        out.write(t("demo.listening", options.lang, address=address) + "\n")
+        out.write(f"  curl -H 'Authorization: Bearer {tokens['guard']}' http://{address}/api/v1/sessions\n")
+        out.flush()
+
+    if await serve(app, config.listen, ready):
+        raise RuntimeError("the demo's device stopped after a failure (see the log above)")
+    return reports
 
 
 async def _play(

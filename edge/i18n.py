@@ -66,10 +66,14 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
         "持卡人不在名单中,请联系办公室",
         "the card's holder is not in the roster; call the office",
     ),
+    "reason.ambiguous_rendering": ("此读卡器的号码对应多张卡,请改用完整卡号格式", "this reader's number matches several cards; set it to print the whole UID"),
+    "reason.reader_down": ("读卡器断开", "reader disconnected"),
+    "reason.reader_up": ("读卡器已连接", "reader connected"),
     "reason.reader_not_configured": ("此读卡器不在配置中", "this reader is not in the configuration"),
     # alerts
     "alert.not_in_room": ("已进校门未到教室", "on campus but not in room"),
     "alert.missing": ("缺勤未请假", "missing"),
+    "alert.reader_down": ("读卡器故障", "reader down"),
     "alert.left_without_leave": ("未请假离校", "left without leave"),
     "alert.not_picked_up": ("超时未接", "not picked up"),
     "alert.report_unsigned": ("零报告未签", "report unsigned"),
@@ -109,6 +113,14 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     ),
     "demo.done": ("演示结束。数据库:{path}", "Demo over. Database: {path}"),
     "demo.school": ("示例学校", "Sample school"),
+    "demo.tokens": (
+        "API 令牌(只显示这一次;设备只保存其 SHA-256):",
+        "API tokens (shown this once; the device keeps only their SHA-256):",
+    ),
+    "demo.listening": (
+        "API 地址 http://{address}(Ctrl-C 停止),例如:",
+        "API at http://{address} (Ctrl-C stops it), for example:",
+    ),
     # errors
     "error.prefix": ("错误", "error"),
 }

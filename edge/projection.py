@@ -54,12 +54,20 @@ class Signoff:
 
 
 @dataclass(slots=True)
+class ReaderStatus:
+    up: bool
+    since: str
+    detail: str = ""
+
+
+@dataclass(slots=True)
 class State:
     whereabouts: dict[tuple[str, str], Whereabouts] = field(default_factory=dict)  # (date, student)
     attendance: dict[tuple[str, str], Attendance] = field(default_factory=dict)  # (session, student)
     signoffs: dict[str, Signoff] = field(default_factory=dict)  # session
     alerts: dict[str, str] = field(default_factory=dict)  # alert key -> raised at
     cards: dict[str, str] = field(default_factory=dict)  # uid -> student, assigned at a console
+    readers: dict[str, ReaderStatus] = field(default_factory=dict)  # reader id -> last known state
     cursors: dict[str, int] = field(
         default_factory=dict
     )  # device -> last applied seq (not stored: the log has it)
@@ -112,6 +120,10 @@ class Projection:
         if event.kind is EventKind.ALERT:
             self.state.alerts[str(event.data["key"])] = at
             changed.add(("alert", str(event.data["key"])))
+        elif event.kind is EventKind.READER:
+            up = outcome is Outcome.READER_UP
+            self.state.readers[event.reader_id] = ReaderStatus(up, at, str(event.data.get("detail", "")))
+            changed.add(("reader", event.reader_id))
         elif event.kind is EventKind.ASSIGN_CARD:
             self.state.cards[event.card_uid] = student
             changed.add(("card", event.card_uid))
@@ -171,6 +183,7 @@ class Projection:
         yield from (("signoff", k) for k in s.signoffs)
         yield from (("alert", k) for k in s.alerts)
         yield from (("card", k) for k in s.cards)
+        yield from (("reader", k) for k in s.readers)
 
     def _value(self, key: Key) -> Any:
         s, kind = self.state, key[0]
@@ -181,6 +194,8 @@ class Projection:
             found = s.attendance.get((key[1], key[2]))
         elif kind == "signoff":
             found = s.signoffs.get(key[1])
+        elif kind == "reader":
+            found = s.readers.get(key[1])
         else:
             tables: dict[str, dict[str, Any]] = {"alert": s.alerts, "card": s.cards}
             return tables[kind].get(key[1])
@@ -199,6 +214,8 @@ class Projection:
                 state.attendance[(rest[0], rest[1])] = Attendance(**value)
             elif kind == "signoff":
                 state.signoffs[rest[0]] = Signoff(**value)
+            elif kind == "reader":
+                state.readers[rest[0]] = ReaderStatus(**value)
             elif kind == "alert":
                 state.alerts[rest[0]] = value
             elif kind == "card":

@@ -18,13 +18,16 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from edge.boot import Boot
+from edge.cards import CardIndex
 from edge.model import Event, EventKind, Outcome, Reader, School
 from edge.plan import DayPlan, plan_day
+from edge.privacy import purge
 from edge.projection import Projection
 from edge.report import alerts
 from edge.rules import Context, Decision, decide_tap
 from edge.store import Store
 from hardware.reads import CardRead
+from hardware.uid import Rendering
 
 T = TypeVar("T")
 
@@ -47,8 +50,17 @@ class View:
 
 
 class Recorder:
-    def __init__(self, path: Path, device_id: str, tz: ZoneInfo, readers: Mapping[str, Reader], boot: Boot):
+    def __init__(
+        self,
+        path: Path,
+        device_id: str,
+        tz: ZoneInfo,
+        readers: Mapping[str, Reader],
+        boot: Boot,
+        renderings: Mapping[str, Rendering] | None = None,
+    ):
         self.path = path
+        self.renderings = dict(renderings or {})  # reader id -> what it prints, for lossy readers
         self.device_id = device_id
         self.tz = tz
         self.readers = dict(readers)
@@ -58,6 +70,7 @@ class Recorder:
         self._projection = Projection()
         self._school = School()
         self._plans: dict[date, DayPlan] = {}
+        self._cards = CardIndex(())
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -68,6 +81,7 @@ class Recorder:
         self._store = Store.open(self.path)
         self._projection = self._store.load_projection()
         self._school = self._store.load_school()
+        self._cards = CardIndex(self._school.cards)
 
     async def close(self) -> None:
         if self._store is not None:
@@ -86,10 +100,25 @@ class Recorder:
     # -- writes -------------------------------------------------------------------------------
 
     async def record_read(self, read: CardRead) -> Event:
-        def decide(ctx: Context) -> Decision:
-            return decide_tap(read.uid, self.readers.get(read.reader_id), ctx)
+        return await self._run(lambda: self._record_read(read))
 
-        return await self._run(lambda: self._decide_and_append(decide, read.at, read.reader_id, read.uid, ""))
+    def _record_read(self, read: CardRead) -> Event:
+        uid, problem = self._cards.resolve(read.uid, self.renderings.get(read.reader_id))
+
+        def decide(ctx: Context) -> Decision:
+            if problem:
+                return Decision(Outcome.UNKNOWN_CARD, problem)
+            return decide_tap(uid, self.readers.get(read.reader_id), ctx)
+
+        return self._decide_and_append(decide, read.at, read.reader_id, uid, "")
+
+    async def record_reader_state(self, reader_id: str, up: bool, detail: str, now: datetime) -> Event:
+        """A reader came up or went down: an event like any other, so it is seen and synced."""
+        outcome = Outcome.READER_UP if up else Outcome.READER_DOWN
+        decision = Decision(outcome, outcome.value, data={"detail": detail} if detail else {})
+        return await self._run(
+            lambda: self._append(decision, EventKind.READER, now, reader_id, "", "rollcall")
+        )
 
     async def act(self, decide: Callable[[Context], Decision], now: datetime, actor: str) -> Event:
         """Record a manual action; `decide` may raise `ActionError`, and then nothing is written."""
@@ -105,7 +134,7 @@ class Recorder:
             if alert.key not in self._projection.state.alerts:
                 data = {"key": alert.key, "alert": alert.kind.value, "session": alert.session_id}
                 decision = Decision(Outcome.ALERT, alert.kind.value, alert.student_id, data)
-                raised.append(self._append(decision, EventKind.ALERT, now, "", "", "rollcall"))
+                raised.append(self._append(decision, EventKind.ALERT, now, alert.reader_id, "", "rollcall"))
         return raised
 
     def _decide_and_append(
@@ -151,13 +180,33 @@ class Recorder:
             self._projection = self.store.load_projection()
             raise
 
-    async def install_datasets(self, datasets: dict[str, Any], version: int) -> None:
+    async def install_datasets(
+        self, datasets: dict[str, Any], version: int, expected_sha256: Mapping[str, str] | None = None
+    ) -> None:
+        """Swap datasets in (see `Store.install_datasets`); on any error the last good ones stay active."""
+
         def install() -> None:
-            self.store.install_datasets(datasets, version)
+            self.store.install_datasets(datasets, version, expected_sha256)
             self._school = self.store.load_school()
+            self._cards = CardIndex(self._school.cards)
             self._plans.clear()
 
         await self._run(install)
+
+    async def write(self, fn: Callable[[Store], T]) -> T:
+        """Run a small write of another kind (an audit row, the server's acknowledgement) between taps."""
+        return await self._run(lambda: fn(self.store))
+
+    async def purge(self, before: str) -> dict[str, int]:
+        """Purge what retention allows (`edge.privacy.purge`) and drop the purged rows from memory too."""
+
+        def purge_and_reload() -> dict[str, int]:
+            counts = purge(self.store, before)
+            if counts["projection"]:
+                self._projection = self.store.load_projection()
+            return counts
+
+        return await self._run(purge_and_reload)
 
     # -- reads --------------------------------------------------------------------------------
 

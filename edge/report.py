@@ -153,6 +153,7 @@ class AlertKind(StrEnum):
 
     NOT_IN_ROOM = "not_in_room"
     MISSING = "missing"
+    READER_DOWN = "reader_down"
     LEFT_WITHOUT_LEAVE = "left_without_leave"
     NOT_PICKED_UP = "not_picked_up"
     REPORT_UNSIGNED = "report_unsigned"
@@ -167,15 +168,22 @@ class Alert:
     session_id: str
     student_id: str = ""
     since: datetime | None = None
+    reader_id: str = ""
 
     @property
     def key(self) -> str:
+        if self.reader_id:  # each outage is its own alert: down, up and down again raises twice
+            return f"{self.kind}:{self.reader_id}:{self.since.isoformat() if self.since else ''}"
         return f"{self.kind}:{self.session_id}:{self.student_id}"
 
 
 def alerts(school: School, plan: DayPlan, state: State, now: datetime) -> list[Alert]:
     """Every alert that holds at `now`, most urgent first."""
-    found: list[Alert] = []
+    found = [
+        Alert(AlertKind.READER_DOWN, "", since=datetime.fromisoformat(status.since), reader_id=reader_id)
+        for reader_id, status in state.readers.items()
+        if not status.up
+    ]
     for session in plan.sessions.values():
         if not session.start <= now <= session.end + DEPARTURE_WINDOW:
             continue  # an alert about this morning's midday care at 20:00 would be stale noise
@@ -195,7 +203,7 @@ def alerts(school: School, plan: DayPlan, state: State, now: datetime) -> list[A
         report_due = session.start + timedelta(minutes=service.report_due_min)
         if now >= report_due and not report.signed:
             found.append(Alert(AlertKind.REPORT_UNSIGNED, session.id, "", report_due))
-    return sorted(found, key=lambda a: (_URGENCY[a.kind], a.session_id, a.student_id))
+    return sorted(found, key=lambda a: (_URGENCY[a.kind], a.session_id, a.student_id, a.reader_id))
 
 
 def _on_campus(state: State, plan: DayPlan, student_id: str) -> bool:

@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from edge.codec import to_plain
 from edge.i18n import t
@@ -132,7 +132,7 @@ def as_csv(reports: Sequence[ZeroReport], lang: str) -> str:
     return buffer.getvalue()
 
 
-def write_xlsx(reports: Sequence[ZeroReport], lang: str, path: Path) -> None:
+def write_xlsx(reports: Sequence[ZeroReport], lang: str, path: Path | IO[bytes]) -> None:
     from openpyxl import Workbook  # imported here: only this export needs it (~0.15 s to import)
 
     book = Workbook()

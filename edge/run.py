@@ -1,18 +1,23 @@
-"""Provides `run_edge`: an edge device from its configuration, running until SIGTERM or SIGINT."""
+"""Provides `run_edge`: an edge device from its configuration, serving its API until SIGTERM or SIGINT."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import signal
 
+from aiohttp import web
+
+from edge import notify
+from edge.api import create_app
+from edge.api.serve import serve
 from edge.boot import Boot, BootInfo, SimBoot
 from edge.config import EdgeConfig
 from edge.recorder import Recorder
-from edge.service import EdgeService
+from edge.service import EdgeService, kiosk_feedback
 from hardware.clock import Clock, SimClock, SystemClock
-from hardware.readers import make_reader
+from hardware.feedback import FeedbackSink, GpioFeedback, LogFeedback
+from hardware.uid import Rendering
 
 log = logging.getLogger("rollcall.edge")
 
@@ -25,27 +30,39 @@ def build_service(config: EdgeConfig) -> EdgeService:
     else:
         clock, boot = SystemClock(config.timezone), BootInfo()
     readers = {r.spec.id: r.place for r in config.readers}
-    recorder = Recorder(config.database, config.device_id, config.timezone, readers, boot)
-    hardware = [make_reader(r.spec, clock) for r in config.readers]
-    return EdgeService(recorder, clock, hardware, config.debounce_seconds)
+    renderings = {
+        r.spec.id: Rendering(r.spec.options["format"]) for r in config.readers if "format" in r.spec.options
+    }
+    recorder = Recorder(config.database, config.device_id, config.timezone, readers, boot, renderings)
+    sinks: list[FeedbackSink] = [LogFeedback()]
+    if config.feedback.gpio is not None:
+        sinks.append(GpioFeedback(*config.feedback.gpio))
+    feedback = [kiosk_feedback(sinks, config.feedback.patterns)]
+    return EdgeService(recorder, clock, [r.spec for r in config.readers], config.debounce_seconds, feedback)
 
 
-async def run_edge(config: EdgeConfig) -> None:
+async def run_edge(config: EdgeConfig) -> int:
+    """Serve the device's API at `config.listen`, with its readers and alert clock, until SIGTERM or SIGINT."""
     service = build_service(config)
-    await service.recorder.open()
-    log.info("device %s up: %d readers, database %s", config.device_id, len(service.readers), config.database)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    running = asyncio.create_task(service.run())
-    stopping = asyncio.create_task(stop.wait())
+    app = create_app(config, service)
+    log.info(
+        "device %s starting: %d readers, database %s", config.device_id, len(service.readers), config.database
+    )
+
+    def ready(address: str) -> None:  # the store and readers started with the app; now the API answers too
+        notify.ready(f"device {config.device_id}: {len(service.readers)} readers, API on http://{address}")
+
+    async def stopping(app: web.Application) -> None:
+        notify.stopping(f"device {config.device_id} stopping")
+
+    app.on_shutdown.insert(0, stopping)
+    # On the serving loop itself, for the whole life of the process: a wedged loop stops the pings.
+    pinger = asyncio.create_task(notify.watchdog_loop(), name="systemd-watchdog")
     try:
-        await asyncio.wait([running, stopping], return_when=asyncio.FIRST_COMPLETED)
+        status = await serve(app, config.listen, on_ready=ready)
     finally:
-        for task in (running, stopping):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await service.recorder.close()
-        log.info("device %s stopped", config.device_id)
+        pinger.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pinger
+    log.info("device %s stopped", config.device_id)
+    return status

@@ -10,18 +10,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from edge.model import Event
+from edge.model import SIGNALS, Event, EventKind
 from edge.recorder import Recorder
 from hardware.clock import Clock
-from hardware.readers import CardReader
+from hardware.feedback import FeedbackSink, Pattern
+from hardware.readers import ReaderFactory, ReaderSpec, make_reader
 from hardware.reads import CardRead
+from hardware.supervisor import supervise
 
 log = logging.getLogger("rollcall.edge")
 
 Feedback = Callable[[Event], None]
+
+
+def kiosk_feedback(sinks: list[FeedbackSink], patterns: Mapping[str, Pattern]) -> Feedback:
+    """Play each tap's signal (ok, warning, denied) and each reader fault on every sink."""
+
+    def play(event: Event) -> None:
+        if event.kind in (EventKind.TAP, EventKind.READER):
+            signal = SIGNALS[event.outcome].value
+            for sink in sinks:
+                sink.play(signal, patterns[signal])
+
+    return play
 
 
 class RepeatFilter:
@@ -47,10 +61,14 @@ class Subscribers:
         self.size = size
         self._queues: set[asyncio.Queue[Event | None]] = set()
 
-    def subscribe(self) -> asyncio.Queue[Event | None]:
-        queue: asyncio.Queue[Event | None] = asyncio.Queue(self.size)
+    def subscribe(self, size: int | None = None) -> asyncio.Queue[Event | None]:
+        """A queue of every event from now on, holding at most `size` (default: the hub's) unread."""
+        queue: asyncio.Queue[Event | None] = asyncio.Queue(size or self.size)
         self._queues.add(queue)
         return queue
+
+    def __len__(self) -> int:
+        return len(self._queues)
 
     def unsubscribe(self, queue: asyncio.Queue[Event | None]) -> None:
         self._queues.discard(queue)
@@ -72,13 +90,17 @@ class EdgeService:
         self,
         recorder: Recorder,
         clock: Clock,
-        readers: list[CardReader],
+        readers: list[ReaderSpec],
         debounce_seconds: float,
         feedback: list[Feedback] | None = None,
+        reader_factory: ReaderFactory = make_reader,
     ) -> None:
         self.recorder = recorder
         self.clock = clock
         self.readers = readers
+        self.reader_factory = reader_factory
+        self.reader_states: dict[str, str] = {}  # reader id -> "up" | "down", for health and metrics
+        self._reader_changes: asyncio.Queue[tuple[str, str, str]] = asyncio.Queue()
         self.repeat_filter = RepeatFilter(debounce_seconds)
         self.feedback = feedback or []
         self.subscribers = Subscribers()
@@ -110,20 +132,32 @@ class EdgeService:
                 log.exception("feedback sink failed for event %s", event.seq)
         self.subscribers.publish(event)
 
-    async def run_reader(self, reader: CardReader) -> None:
-        await reader.open()
-        try:
-            async for read in reader.reads():
-                await self.handle(read)
-        finally:
-            await reader.close()
-
     async def run(self, tick_seconds: float = 15.0) -> None:
-        """Run every reader and the alert clock until cancelled."""
+        """Run every reader under supervision, and the alert clock, until cancelled.
+
+        A reader that fails is marked down (an event, so the console and the server see it) and
+        reopened with backoff; it never stops the other readers or the service.
+        """
         async with asyncio.TaskGroup() as group:
-            for reader in self.readers:
-                group.create_task(self.run_reader(reader), name=f"reader:{reader.spec.id}")
+            for spec in self.readers:
+                group.create_task(
+                    supervise(self.reader_factory, spec, self.clock, self.handle, self._reader_state_changed),
+                    name=f"reader:{spec.id}",
+                )
+            group.create_task(self._record_reader_states(), name="reader-states")
             group.create_task(self._tick_forever(tick_seconds), name="alerts")
+
+    def _reader_state_changed(self, reader_id: str, state: str, reason: str) -> None:
+        self.reader_states[reader_id] = state
+        self._reader_changes.put_nowait((reader_id, state, reason))
+
+    async def _record_reader_states(self) -> None:
+        while True:
+            reader_id, state, reason = await self._reader_changes.get()
+            event = await self.recorder.record_reader_state(
+                reader_id, state == "up", reason, self.clock.now()
+            )
+            self._announce(event)
 
     async def _tick_forever(self, seconds: float) -> None:
         while True:

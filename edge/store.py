@@ -8,11 +8,10 @@ the same transaction as the event that changed them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +20,15 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from edge.codec import DATASETS, DatasetError, event_from_row, event_to_row, school_from_datasets
+from edge.codec import (
+    DATASETS,
+    DatasetError,
+    canonical_json,
+    dataset_sha256,
+    event_from_row,
+    event_to_row,
+    school_from_datasets,
+)
 from edge.model import Event, School
 from edge.projection import Projection
 
@@ -61,6 +68,25 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_audit(db: Database) -> None:
+    """Who read personal data or overrode the rules, through which route, about whom, and when."""
+    db.execute(
+        """
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            role TEXT NOT NULL,
+            address TEXT NOT NULL,
+            route TEXT NOT NULL,
+            what TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX audit_at ON audit (at)")
+
+
 _INSERT_EVENT = """
     INSERT INTO events (uuid, epoch, device_id, reader_id, kind, card_uid, subject, outcome, reason,
                         at, boot_id, boottime_ns, clock_trusted, actor, data)
@@ -71,6 +97,14 @@ _INSERT_EVENT = """
 
 class StoreError(Exception):
     """The database cannot be used as it is; the message says what and where."""
+
+
+class DatasetRefused(StoreError):
+    """A dataset push that was not installed; `code` names the reason for the API's error answer."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class Store:
@@ -112,6 +146,13 @@ class Store:
     def _meta(self, key: str) -> str:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
         return str(row[0]) if row else ""
+
+    def meta(self, key: str) -> str:
+        return self._meta(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.db.atomic():
+            self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
 
     # -- events ---------------------------------------------------------------------------
 
@@ -186,27 +227,42 @@ class Store:
 
     # -- datasets -------------------------------------------------------------------------
 
-    def install_datasets(self, datasets: dict[str, Any], version: int) -> None:
-        """Swap in a whole set of datasets in one transaction; an older or equal version is refused."""
+    def install_datasets(
+        self, datasets: dict[str, Any], version: int, expected_sha256: Mapping[str, str] | None = None
+    ) -> None:
+        """Swap in a whole set of datasets in one transaction, or nothing (`DatasetRefused` says why).
+
+        Each dataset's hash is taken over `canonical_json(body)`; where `expected_sha256` names a
+        dataset, the body must hash to it. An older or equal version is refused.
+        """
         unknown = set(datasets) - set(DATASETS)
         if unknown:
-            raise StoreError(f"unknown dataset {sorted(unknown)[0]!r}")
+            raise DatasetRefused("unknown_dataset", f"unknown dataset {sorted(unknown)[0]!r}")
+        hashes = {name: dataset_sha256(body) for name, body in datasets.items()}
+        for name, expected in (expected_sha256 or {}).items():
+            if hashes.get(name) != expected.lower():
+                raise DatasetRefused(
+                    "sha256_mismatch",
+                    f"dataset {name!r}: sha256 of the rows is {hashes.get(name)}, not {expected} as sent "
+                    "(hash the canonical JSON: sorted keys, no spaces, UTF-8)",
+                )
         try:
             school_from_datasets(datasets)  # validates every row before anything is written
         except DatasetError as error:
-            raise StoreError(str(error)) from None
+            raise DatasetRefused("invalid_dataset", str(error)) from None
         with self.db.atomic():
             for name, body in datasets.items():
                 current = self.dataset_version(name)
                 if version <= current:
-                    raise StoreError(f"dataset {name!r} version {version} is not newer than {current}")
-                text = json.dumps(body, ensure_ascii=False, sort_keys=True)
+                    raise DatasetRefused(
+                        "version_not_newer", f"dataset {name!r} version {version} is not newer than {current}"
+                    )
                 self.db.table("datasets").upsert(
                     {
                         "name": name,
                         "version": version,
-                        "sha256": hashlib.sha256(text.encode()).hexdigest(),
-                        "body": text,
+                        "sha256": hashes[name],
+                        "body": canonical_json(body).decode("utf-8"),
                         "installed_at": datetime.now(UTC).isoformat(),
                     },
                     pk="name",
@@ -219,3 +275,7 @@ class Store:
     def load_school(self) -> School:
         bodies = {name: json.loads(body) for name, body in self.db.execute("SELECT name, body FROM datasets")}
         return school_from_datasets(bodies)
+
+    def datasets_installed(self) -> dict[str, dict[str, Any]]:
+        rows = self.db.execute("SELECT name, version, sha256, installed_at FROM datasets ORDER BY name")
+        return {name: {"version": v, "sha256": sha, "installed_at": at} for name, v, sha, at in rows}

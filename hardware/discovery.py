@@ -17,10 +17,11 @@ from hardware.uid import Rendering, render
 
 @dataclass(frozen=True, slots=True)
 class SerialPort:
-    """A name a reader can be configured with. `kind` is "by-id", "by-path" or "device".
+    """A name a reader can be configured with. `kind` is "rollcall", "by-id", "by-path" or "device".
 
     Prefer by-id (survives ttyUSB0 -> ttyUSB1), or by-path when two identical adapters report
     no serial number (philippoo66/optolink-splitter#236): by-path names the USB socket.
+    "rollcall" names are the short ones systemd/99-rollcall-readers.rules makes under /dev/rollcall.
     """
 
     path: str
@@ -49,11 +50,13 @@ def list_serial_ports(dev: Path = Path("/dev"), comports: Callable[[], Iterable[
     """Stable names first (by-id, by-path, with where they point), then pyserial's list of devices."""
     found = {str(port.device): port for port in comports()}
     ports = []
-    for folder in ("by-id", "by-path"):
-        for link in _links(dev / "serial" / folder, "*"):
+    folders = [("rollcall", dev / "rollcall", "reader-*")]
+    folders += [(folder, dev / "serial" / folder, "*") for folder in ("by-id", "by-path")]
+    for kind, folder, pattern in folders:
+        for link in _links(folder, pattern):
             device = os.path.realpath(link)
             info = found.get(device)
-            ports.append(SerialPort(str(link), device, folder, _text(info, "description"), _text(info, "hwid")))
+            ports.append(SerialPort(str(link), device, kind, _text(info, "description"), _text(info, "hwid")))
     for device, info in sorted(found.items()):
         ports.append(SerialPort(device, device, "device", _text(info, "description"), _text(info, "hwid")))
     return ports
@@ -64,8 +67,9 @@ def _text(info: Any, name: str) -> str:
 
 
 def list_input_devices(dev: Path = Path("/dev")) -> list[InputDevice]:
-    """Keyboard event devices by stable name; empty when there are none (or no /dev/input)."""
-    return [InputDevice(str(link), os.path.realpath(link)) for link in _links(dev / "input" / "by-id", "*-event-kbd")]
+    """Keyboard event devices by stable name (/dev/rollcall/keyboard-*, then by-id); empty when there are none."""
+    links = _links(dev / "rollcall", "keyboard-*") + _links(dev / "input" / "by-id", "*-event-kbd")
+    return [InputDevice(str(link), os.path.realpath(link)) for link in links]
 
 
 def _links(folder: Path, pattern: str) -> list[Path]:

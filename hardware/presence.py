@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+_PRUNE_AT = 64
 DEFAULT_GAP = 0.3  # s: RDM6300 repeats every ~65 ms, a PN532 poll takes ~50 ms; 0.3 s spans a few misses
 
 
@@ -23,6 +24,7 @@ class PresenceFilter:
             raise ValueError(f"presence gap must be positive seconds, not {gap!r}")
         self.gap = gap
         self._last_seen: dict[str, float] = {}
+        self._prune_at = _PRUNE_AT
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> PresenceFilter:
@@ -36,9 +38,11 @@ class PresenceFilter:
     def seen(self, uid: str, monotonic: float) -> bool:
         """Note a sighting of `uid`; True when it starts a new presence (the reader should emit)."""
         last = self._last_seen.get(uid)
-        # Forget cards gone longer than the gap, so the table holds only cards still in the field.
-        for other in [o for o, at in self._last_seen.items() if monotonic - at >= self.gap]:
-            del self._last_seen[other]
+        if len(self._last_seen) >= self._prune_at:
+            # Forget cards gone longer than the gap, now and then rather than on every frame (a
+            # scan per frame made 100,000 frames take 5 s); doubling the threshold keeps it linear.
+            self._last_seen = {o: at for o, at in self._last_seen.items() if monotonic - at < self.gap}
+            self._prune_at = max(_PRUNE_AT, 2 * len(self._last_seen))
         self._last_seen[uid] = monotonic
         return last is None or monotonic - last >= self.gap
 

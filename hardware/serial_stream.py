@@ -42,7 +42,7 @@ class StreamingReader:
     async def reads(self) -> AsyncGenerator[CardRead, None]:
         if self._stream is None:
             raise RuntimeError(f"reader {self.spec.id}: open() before reads()")
-        while chunk := await self._stream.read(256):
+        while chunk := await self._stream.read(4096):
             for result in self.decoder.feed(chunk):
                 if isinstance(result, FrameError):
                     self.frame_errors += 1

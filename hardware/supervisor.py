@@ -15,7 +15,7 @@ from hardware.reads import CardRead
 log = logging.getLogger(__name__)
 
 ReaderState = Literal["up", "down"]
-OnRead = Callable[[CardRead], Awaitable[None] | None]
+OnRead = Callable[[CardRead], Awaitable[object] | None]
 OnState = Callable[[str, ReaderState, str], None]
 
 FIRST_RETRY = 0.2  # s, doubling after each failed open ...

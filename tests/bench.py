@@ -245,10 +245,13 @@ def bench_durability(folder: Path, kills: int) -> None:
 
 
 def main() -> None:
+    from tests import bench_api  # here: it imports this module's helpers
+
     parser = argparse.ArgumentParser(prog="python -m tests.bench")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     args = parser.parse_args()
     taps, events, kills = (300, 50_000, 20) if args.quick else (3000, 1_000_000, 1000)
+    feed, live_taps = (20_000, 100) if args.quick else (200_000, 1000)
     with tempfile.TemporaryDirectory(prefix="rollcall-bench-", dir=os.environ.get("BENCH_DIR")) as tmp:
         folder = Path(tmp)
         steps: list[Callable[[], None]] = [
@@ -257,6 +260,8 @@ def main() -> None:
             lambda: bench_rebuild(folder, events),
             bench_memory,
             lambda: bench_durability(folder, kills),
+            lambda: bench_api.bench_feed(row, folder, feed),
+            lambda: bench_api.bench_live(row, folder, live_taps),
         ]
         for step in steps:
             step()

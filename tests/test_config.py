@@ -103,3 +103,20 @@ def test_sim_is_refused_on_a_production_device_unless_asked(tmp_path: Path) -> N
 def test_sim_readers_need_the_sim_table(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="protocol 'sim' needs a \\[sim\\] table"):
         load_config(write(tmp_path, GOOD.replace('protocol = "rdm6300"', 'protocol = "sim"')))
+
+
+def test_feedback_pins_come_together_and_patterns_are_checked(tmp_path: Path) -> None:
+    full = load_config(write(tmp_path, GOOD + "\n[feedback]\nbuzzer_pin = 17\ngreen_pin = 27\nred_pin = 22\n"))
+    assert full.feedback.gpio == (17, 27, 22)
+    assert load_config(write(tmp_path, GOOD)).feedback.gpio is None
+    with pytest.raises(ConfigError, match="feedback: give buzzer_pin, green_pin and red_pin together"):
+        load_config(write(tmp_path, GOOD + "\n[feedback]\nbuzzer_pin = 17\n"))
+    with pytest.raises(ConfigError, match="feedback.patterns: feedback pattern for unknown signal 'party'"):
+        load_config(write(tmp_path, GOOD + '\n[feedback.patterns]\nparty = [1, 0.1, 0.0, "green"]\n'))
+
+
+def test_a_number_reader_needs_a_known_format(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"readers\[1\].format: 'dec11' is not one of"):
+        load_config(write(tmp_path, GOOD.replace('format = "dec10"', 'format = "dec11"')))
+    with pytest.raises(ConfigError, match=r"readers\[1\].format: protocol 'ascii' needs the format"):
+        load_config(write(tmp_path, GOOD.replace('format = "dec10"\n', "")))

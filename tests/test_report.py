@@ -375,3 +375,22 @@ def test_a_child_taken_home_from_the_gate_before_the_headcount_is_not_missing() 
     report = zero_report(SCHOOL, plan(), story.state, plan().sessions[R1_SESSION], at(18, 40))
     assert "s-anna" not in ids(report.missing)
     assert ids(report.left_early) == ["s-anna"] and "s-anna" not in ids(report.unexplained)
+
+
+def test_a_reader_down_is_an_alert_until_it_comes_back_and_each_outage_is_its_own() -> None:
+    from edge.model import Event, EventKind
+    from edge.projection import Projection
+
+    projection = Projection()
+
+    def reader(outcome: Outcome, when: datetime, seq: int) -> None:
+        projection.apply(Event(f"r{seq}", EventKind.READER, outcome, when, "edge-1", reader_id="gate-in", seq=seq))
+
+    reader(Outcome.READER_DOWN, at(18, 0), 1)
+    first = [a for a in alerts(SCHOOL, plan(), projection.state, at(18, 1)) if a.kind is AlertKind.READER_DOWN]
+    assert [(a.reader_id, a.since) for a in first] == [("gate-in", at(18, 0))]
+    reader(Outcome.READER_UP, at(18, 2), 2)
+    assert not [a for a in alerts(SCHOOL, plan(), projection.state, at(18, 3)) if a.kind is AlertKind.READER_DOWN]
+    reader(Outcome.READER_DOWN, at(18, 5), 3)
+    second = [a for a in alerts(SCHOOL, plan(), projection.state, at(18, 6)) if a.kind is AlertKind.READER_DOWN]
+    assert second[0].key != first[0].key  # raised again, not mistaken for the first outage

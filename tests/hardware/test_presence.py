@@ -50,5 +50,12 @@ def test_emits_exactly_when_the_card_was_away_for_the_gap(steps: list[tuple[str,
         expected = uid not in last or now - last[uid] >= 0.3
         assert presence.seen(uid, now) == expected
         last[uid] = now
-    # Cards away longer than the gap are forgotten: the filter's memory is the cards in the field.
-    assert sorted(presence._last_seen) == sorted(uid for uid, at in last.items() if now - at < 0.3)
+    # Cards away longer than the gap are no longer present (and are forgotten in time).
+    assert sorted(presence.present(now)) == sorted(uid for uid, at in last.items() if now - at < 0.3)
+
+
+def test_memory_holds_only_recent_cards_however_many_have_passed() -> None:
+    presence = PresenceFilter(gap=0.3)
+    for n in range(10_000):
+        presence.seen(f"{n:08X}", n * 1.0)  # one card a second, each gone before the next
+    assert len(presence._last_seen) <= 64

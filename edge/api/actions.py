@@ -1,0 +1,123 @@
+"""Provides `POST /api/v1/actions`: a guard's or teacher's manual action, recorded as an event with its actor.
+
+`{"type": "check_in" | "found" | "excuse", "student_id": ..., "note": ...}`,
+`{"type": "release", "student_id": ..., "guardian_id": ...}`,
+`{"type": "assign_card", "uid": ..., "student_id": ...}`. Teachers may only check in (a
+forgotten card in their room); guards and admins may do all. An action the rules refuse outright
+(unknown student, no session now) is a 422 and records nothing; a release to someone without
+pickup rights is recorded (the refusal is an event) and answered 201 with `accepted: false`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from edge.api.audit import audit
+from edge.api.auth import require
+from edge.api.errors import BadRequest, dumps
+from edge.api.keys import OPTIONS, SERVICE
+from edge.api.parse import field, fields, read_json
+from edge.api.routing import (
+    ADMIN,
+    EVENT,
+    GUARD,
+    NOTE,
+    STRING,
+    TEACHER,
+    TEXT,
+    UID,
+    Route,
+    Schema,
+    json_ok,
+    obj,
+    roles,
+)
+from edge.codec import event_to_json
+from edge.feed import describe
+from edge.model import SIGNALS, Event, Signal
+from edge.rules import Context, Decision, decide_assign_card, decide_check_in, decide_excuse, decide_release
+from hardware.reads import normalise_uid
+
+Decider = Callable[[Context], Decision]
+
+# type -> (roles, required fields, optional fields)
+ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "check_in": ((GUARD, TEACHER, ADMIN), ("student_id",), ("note",)),
+    "found": ((GUARD, ADMIN), ("student_id",), ("note",)),
+    "excuse": ((GUARD, ADMIN), ("student_id",), ("note",)),
+    "release": ((GUARD, ADMIN), ("student_id", "guardian_id"), ()),
+    "assign_card": ((GUARD, ADMIN), ("uid", "student_id"), ()),
+}
+
+
+async def act(request: web.Request) -> web.Response:
+    raw = await read_json(request, request.app[OPTIONS].body_limit)
+    kind = field(fields(raw, {"type", "student_id", "guardian_id", "uid", "note"}), "type", str)
+    if kind not in ACTIONS:
+        raise BadRequest(f"type: expected one of {', '.join(ACTIONS)}, got {kind!r}", code="invalid_field")
+    allowed_roles, required, optional = ACTIONS[kind]
+    identity = require(request, allowed_roles, kind.replace("_", " "))
+    body = fields(raw, {"type", *required, *optional})
+    values = {name: field(body, name, str) for name in required}
+    values |= {name: field(body, name, str, "") for name in optional}
+    decide = _decider(kind, values)
+    service = request.app[SERVICE]
+    event = await service.recorder.act(decide, service.clock.now(), identity.actor)
+    await audit(request, {"action": kind, "seq": event.seq} | values)
+    return await announce(request, event)
+
+
+def _decider(kind: str, v: dict[str, str]) -> Decider:
+    student = v["student_id"]
+    if kind == "release":
+        return lambda ctx: decide_release(student, v["guardian_id"], ctx)
+    if kind == "excuse":
+        return lambda ctx: decide_excuse(student, ctx, v["note"])
+    if kind == "assign_card":
+        try:
+            uid = normalise_uid(v["uid"])
+        except ValueError as error:
+            raise BadRequest(f"uid: {error}", code="invalid_field") from None
+        return lambda ctx: decide_assign_card(uid, student, ctx)
+    return lambda ctx: decide_check_in(student, ctx, v["note"], found=kind == "found")
+
+
+async def announce(request: web.Request, event: Event) -> web.Response:
+    """Tell the feedback and the live stream, and answer 201 with the event and a sentence for a person."""
+    service = request.app[SERVICE]
+    service.record(event)
+    school = await service.recorder.query(lambda view: view.school)
+    lang = "en" if request.headers.get("Accept-Language", "").lower().startswith("en") else "zh"
+    answer: dict[str, Any] = {
+        "accepted": SIGNALS[event.outcome] is not Signal.DENIED,
+        "outcome": event.outcome.value,
+        "message": describe(event, school, lang),
+        "event": event_to_json(event),
+    }
+    return web.json_response(answer, status=201, dumps=dumps)
+
+
+def _body(kind: str) -> Schema:
+    _, required, optional = ACTIONS[kind]
+    texts = {name: UID if name == "uid" else TEXT for name in required}
+    return obj({"type": {"const": kind}} | texts, {name: NOTE for name in optional}, closed=True)
+
+
+ACTION_BODY = {"oneOf": [_body(kind) for kind in ACTIONS]}
+ACTED = obj({"accepted": {"type": "boolean"}, "outcome": STRING, "message": STRING, "event": EVENT})
+
+ROUTES = (
+    Route(
+        "POST",
+        "/api/v1/actions",
+        act,
+        roles(GUARD, TEACHER),
+        "A manual action: check_in, found, excuse, release, assign_card (teachers: check_in only)",
+        body=ACTION_BODY,
+        responses=json_ok("recorded: the event; `accepted` is false for a refused release", ACTED, 201)
+        | {422: ("the rules refused the action; nothing was recorded", {})},
+    ),
+)

@@ -1,0 +1,142 @@
+"""Provides the sessions and zero reports: list a day's sessions, read one report (JSON, CSV, XLSX), sign it.
+
+Listing gives counts only; a report names children and guardians' phones, so reading one is
+audited. Signing is an event with the actor (the teacher's token), like a staff card's tap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import date, datetime
+
+from aiohttp import web
+
+from edge.api.actions import announce
+from edge.api.audit import audit
+from edge.api.errors import NotFound, dumps
+from edge.api.keys import IDENTITY, OPTIONS, SERVICE
+from edge.api.parse import field, fields, query, query_choice, query_date, read_json
+from edge.api.routing import (
+    ANY_OBJECT,
+    EVENT,
+    GUARD,
+    STRING,
+    TEACHER,
+    TEXT,
+    Param,
+    Route,
+    json_ok,
+    obj,
+    roles,
+)
+from edge.api.snapshot import as_of, reports, session_summary
+from edge.recorder import View
+from edge.report import ZeroReport, zero_report
+from edge.report_format import as_csv, report_dict, write_xlsx
+from edge.rules import Context, Decision, decide_sign
+
+FORMATS = ("json", "csv", "xlsx")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def list_sessions(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    now = service.clock.now()
+    day = query_date(query(request, ("date",)), "date", now.date())
+    found = await service.recorder.query(lambda view: [session_summary(r) for r in reports(view, day, now)])
+    return web.json_response({"date": day.isoformat(), "sessions": found}, dumps=dumps)
+
+
+async def report(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    params = query(request, ("format", "lang"))
+    fmt, lang = query_choice(params, "format", FORMATS), query_choice(params, "lang", ("zh", "en"))
+    session_id = request.match_info["id"]
+    now = service.clock.now()
+    found = await service.recorder.query(lambda view: _report(view, session_id, now))
+    await audit(request, {"session": session_id, "format": fmt})
+    if fmt == "csv":
+        return web.Response(text=as_csv([found], lang), content_type="text/csv", charset="utf-8")
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        await asyncio.to_thread(write_xlsx, [found], lang, buffer)  # openpyxl takes ~0.2 s: off the loop
+        safe = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in session_id)
+        name = f"zero-report-{safe}.xlsx"  # a header carries Latin-1 only, and no quotes
+        return web.Response(body=buffer.getvalue(), content_type=XLSX,
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    return web.json_response(report_dict(found), dumps=dumps)
+
+
+def _report(view: View, session_id: str, now: datetime) -> ZeroReport:
+    try:
+        day = date.fromisoformat(session_id[:10])
+    except ValueError:
+        raise NotFound(
+            f"no session {session_id!r}: a session id starts with its date, e.g. 2026-11-30.evening.r301"
+        ) from None
+    session = view.plan(day).sessions.get(session_id)
+    if session is None:
+        raise NotFound(f"no session {session_id!r} on {day.isoformat()}")
+    return zero_report(view.school, view.plan(day), view.projection.state, session, as_of(day, now))
+
+
+async def sign(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    body = fields(await read_json(request, request.app[OPTIONS].body_limit), ("staff_id",))
+    staff_id, session_id = field(body, "staff_id", str), request.match_info["id"]
+    identity = request[IDENTITY]
+
+    def decide(ctx: Context) -> Decision:
+        if session_id not in ctx.plan.sessions:
+            raise NotFound(f"no session {session_id!r} today ({ctx.plan.day.isoformat()}): only today's reports are signed")
+        return decide_sign(session_id, staff_id, ctx)
+
+    event = await service.recorder.act(decide, service.clock.now(), identity.actor)
+    await audit(request, {"session": session_id, "staff": staff_id, "seq": event.seq})
+    return await announce(request, event)
+
+
+SESSION_ID = Param(
+    "id", "path", {"type": "string", "examples": ["2026-11-30.evening.r301"]}, "DATE.SERVICE.ROOM", required=True
+)
+LANG = Param("lang", "query", {"type": "string", "enum": ["zh", "en"]}, "language of CSV and XLSX headings (zh)")
+SESSIONS = obj({"date": STRING, "sessions": {"type": "array", "items": ANY_OBJECT}})
+
+ROUTES = (
+    Route(
+        "GET",
+        "/api/v1/sessions",
+        list_sessions,
+        roles(GUARD, TEACHER),
+        "A day's sessions with their counts (no names)",
+        params=(Param("date", "query", {"type": "string", "format": "date"}, "the day (today)"),),
+        responses=json_ok("the sessions", SESSIONS),
+    ),
+    Route(
+        "GET",
+        "/api/v1/sessions/{id}/report",
+        report,
+        roles(GUARD, TEACHER),
+        "One session's zero report (audited: it names children and phones)",
+        params=(SESSION_ID, Param("format", "query", {"type": "string", "enum": list(FORMATS)}, "json"), LANG),
+        responses={
+            200: (
+                "the zero report",
+                {"application/json": ANY_OBJECT, "text/csv": {"type": "string"}, XLSX: {"type": "string"}},
+            ),
+            404: ("no such session", {}),
+        },
+    ),
+    Route(
+        "POST",
+        "/api/v1/sessions/{id}/report/sign",
+        sign,
+        roles(TEACHER),
+        "Sign a session's zero report, as a duty teacher's staff card would",
+        params=(SESSION_ID,),
+        body=obj({"staff_id": TEXT}, closed=True),
+        responses=json_ok("signed: the event", obj({"accepted": {"type": "boolean"}, "event": EVENT}), 201)
+        | {404: ("no such session today", {}), 422: ("an unknown staff member", {})},
+    ),
+)

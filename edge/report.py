@@ -60,14 +60,17 @@ class ZeroReport:
         return bool(self.signed_by)
 
 
+_NOT_SEEN, _NOWHERE = Attendance(), Whereabouts()  # read only: the state of a child with no events
+
+
 def zero_report(school: School, plan: DayPlan, state: State, session: Session, now: datetime) -> ZeroReport:
     service = school.services[session.service_id]
     headcount_due = now >= session.start + timedelta(minutes=service.missing_after_min)
     buckets: dict[str, list[StudentLine]] = {name: [] for name in _BUCKETS}
     day = plan.day.isoformat()
     for student_id in plan.expected.get(session.id, ()):
-        record = state.attendance.get((session.id, student_id)) or Attendance()
-        where = state.whereabouts.get((day, student_id)) or Whereabouts()
+        record = state.attendance.get((session.id, student_id)) or _NOT_SEEN
+        where = state.whereabouts.get((day, student_id)) or _NOWHERE
         line = student_line(school, student_id, where, record.note)
         if (session.id, student_id) in plan.leave and not record.present_at and not record.left_how:
             buckets["on_leave"].append(line)
@@ -125,10 +128,7 @@ def student_line(school: School, student_id: str, where: Whereabouts, note: str 
     student = school.students.get(student_id)
     if student is None:
         return StudentLine(student_id, student_id, "")
-    guardians = [g for g in school.guardians_of(student_id) if g.may_pick_up] or school.guardians_of(
-        student_id
-    )
-    first = guardians[0] if guardians else None
+    first = school.contact_of(student_id)
     return StudentLine(
         id=student_id,
         name=student.name,

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from edge.boot import SimBoot
 from edge.codec import event_to_row, school_to_datasets
 from edge.demo import demo_readers
-from edge.model import Enrolment, Event, EventKind, Outcome, Room, Service, TimeRule
+from edge.model import Enrolment, Event, EventKind, Guardian, Outcome, Room, Service, TimeRule
 from edge.plan import plan_day
 from edge.projection import Projection
 from edge.recorder import Recorder
@@ -106,8 +106,12 @@ def bench_tap_path(folder: Path, count: int) -> None:
     for name, fn in (("median", statistics.median), ("p99", lambda v: percentile(v, 0.99))):
         mine, ref = fn(ours) * 1000, fn(bare) * 1000
         target = "1.5" if name == "median" else "2"
-        row(f"tap path {name} ({count} taps)", f"{mine:.3f} ms", f"bare WAL+FULL commit {ref:.3f} ms",
-            f"{mine / ref:.2f}x (target <= {target}x)")
+        row(
+            f"tap path {name} ({count} taps)",
+            f"{mine:.3f} ms",
+            f"bare WAL+FULL commit {ref:.3f} ms",
+            f"{mine / ref:.2f}x (target <= {target}x)",
+        )
 
 
 # -- the zero report at 5,000 students in 120 rooms ---------------------------------------------
@@ -116,15 +120,30 @@ def bench_tap_path(folder: Path, count: int) -> None:
 def bench_zero_report() -> None:
     school = sample_school(1)
     rooms = {f"r{n:03d}": Room(f"r{n:03d}", f"{n}教室") for n in range(120)}
-    rule = TimeRule(frozenset(range(5)), datetime.strptime("18:15", "%H:%M").time(),
-                    datetime.strptime("19:30", "%H:%M").time(), date(2026, 1, 1), date(2027, 12, 31))
+    rule = TimeRule(
+        frozenset(range(5)),
+        datetime.strptime("18:15", "%H:%M").time(),
+        datetime.strptime("19:30", "%H:%M").time(),
+        date(2026, 1, 1),
+        date(2027, 12, 31),
+    )
     service = Service("evening", "晚自习", (rule,))
     students = {f"x{n:05d}": s for n, s in enumerate(list(school.students.values()) * 11)}
-    students = {sid: type(s)(**{**{f: getattr(s, f) for f in s.__slots__}, "id": sid})
-                for sid, s in list(students.items())[:5000]}
-    enrolments = tuple(Enrolment(sid, "evening", f"r{n % 120:03d}", date(2026, 1, 1), date(2027, 12, 31))
-                       for n, sid in enumerate(students))
-    big = type(school)(students=students, rooms=rooms, services={"evening": service}, enrolments=enrolments)
+    students = {
+        sid: type(s)(**{**{f: getattr(s, f) for f in s.__slots__}, "id": sid})
+        for sid, s in list(students.items())[:5000]
+    }
+    enrolments = tuple(
+        Enrolment(sid, "evening", f"r{n % 120:03d}", date(2026, 1, 1), date(2027, 12, 31))
+        for n, sid in enumerate(students)
+    )
+    # Two guardians a child, as in the sample school: the report names one and their phone.
+    guardians = {
+        f"g{n:05d}": Guardian(f"g{n:05d}", f"家长{n}", f"139{n:08d}", "母亲", (sid,))
+        for n, sid in enumerate(list(students) * 2)
+    }
+    big = type(school)(students=students, guardians=guardians, rooms=rooms, services={"evening": service},
+                       enrolments=enrolments)  # fmt: skip
     plan = plan_day(big, DAY, TZ)
     state = Projection().state
     now = datetime(2026, 11, 30, 19, 0, tzinfo=TZ)
@@ -148,8 +167,12 @@ def bench_zero_report() -> None:
                 state.attendance.get((session.id, sid))
         bare.append(time.perf_counter() - started)
     mine, ref = statistics.median(times) * 1000, statistics.median(bare) * 1000
-    row(f"zero reports, {len(students)} students in {len(sessions)} rooms", f"{mine:.1f} ms",
-        f"bare pass over the same rows {ref:.2f} ms", f"{mine / ref:.0f}x (target < 20 ms)")
+    row(
+        f"zero reports, {len(students)} students ({len(guardians)} guardians) in {len(sessions)} rooms",
+        f"{mine:.1f} ms",
+        f"bare pass over the same rows {ref:.2f} ms",
+        f"{mine / ref:.0f}x (target < 20 ms)",
+    )
 
 
 # -- rebuilding the projection from a long log --------------------------------------------------
@@ -163,9 +186,18 @@ def bench_rebuild(folder: Path, count: int) -> None:
     batch = []
     for n in range(count):
         outcome = outcomes[n % 4]
-        event = Event(uuid.uuid4().hex, EventKind.TAP, outcome, start + timedelta(days=n // 8000, seconds=n % 8000),
-                      "bench", reader_id="gate-in", card_uid=f"{n:08X}", subject=f"s{n % 2000:04d}",
-                      data={"session": f"{DAY}.evening.r{n % 4}"}, epoch=store.epoch)
+        event = Event(
+            uuid.uuid4().hex,
+            EventKind.TAP,
+            outcome,
+            start + timedelta(days=n // 8000, seconds=n % 8000),
+            "bench",
+            reader_id="gate-in",
+            card_uid=f"{n:08X}",
+            subject=f"s{n % 2000:04d}",
+            data={"session": f"{DAY}.evening.r{n % 4}"},
+            epoch=store.epoch,
+        )
         record = event_to_row(event)
         del record["seq"]
         batch.append(record)
@@ -180,8 +212,12 @@ def bench_rebuild(folder: Path, count: int) -> None:
     store.rebuild()
     mine = time.perf_counter() - started
     store.close()
-    row(f"rebuild projection from {count:,} events", f"{count / mine:,.0f} events/s",
-        f"bare SELECT of the same rows {scanned / bare:,.0f} rows/s", f"{bare / mine:.2f}x of bare")
+    row(
+        f"rebuild projection from {count:,} events",
+        f"{count / mine:,.0f} events/s",
+        f"bare SELECT of the same rows {scanned / bare:,.0f} rows/s",
+        f"{bare / mine:.2f}x of bare",
+    )
 
 
 # -- resident memory of the edge process with the sample school ---------------------------------
@@ -221,15 +257,20 @@ BARE_BODY = "import sqlite3, aiohttp.web"
 
 
 def rss_kib(body: str) -> int:
-    out = subprocess.run([sys.executable, "-c", MEMORY_PROBE.format(body=body)], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE.format(body=body)], capture_output=True, text=True, check=True
+    )
     return int(out.stdout.strip().splitlines()[-1])
 
 
 def bench_memory() -> None:
     edge, bare = rss_kib(EDGE_BODY), rss_kib(BARE_BODY)
-    row("edge process peak RSS, sample school loaded", f"{edge / 1024:.1f} MB",
-        f"bare python + sqlite3 + aiohttp {bare / 1024:.1f} MB", f"{edge / bare:.2f}x (target < 60 MB)")
+    row(
+        "edge process peak RSS, sample school loaded",
+        f"{edge / 1024:.1f} MB",
+        f"bare python + sqlite3 + aiohttp {bare / 1024:.1f} MB",
+        f"{edge / bare:.2f}x (target < 60 MB)",
+    )
 
 
 # -- durability ---------------------------------------------------------------------------------
@@ -240,18 +281,23 @@ def bench_durability(folder: Path, kills: int) -> None:
 
     started = time.perf_counter()
     trial = kill_and_verify(folder / "crash.sqlite3", kills=kills, seed=int(time.time()))
-    row(f"SIGKILL durability, {trial.kills} kills", f"{trial.promised} acknowledged, 0 lost, 0 duplicated",
-        f"{trial.stored} stored", f"{time.perf_counter() - started:.0f} s")
+    row(
+        f"SIGKILL durability, {trial.kills} kills",
+        f"{trial.promised} acknowledged, 0 lost, 0 duplicated",
+        f"{trial.stored} stored",
+        f"{time.perf_counter() - started:.0f} s",
+    )
 
 
 def main() -> None:
-    from tests import bench_api  # here: it imports this module's helpers
+    from tests import bench_api, bench_readers  # here: they import this module's helpers
 
     parser = argparse.ArgumentParser(prog="python -m tests.bench")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     args = parser.parse_args()
     taps, events, kills = (300, 50_000, 20) if args.quick else (3000, 1_000_000, 1000)
     feed, live_taps = (20_000, 100) if args.quick else (200_000, 1000)
+    frames, reader_taps = (20_000, 50) if args.quick else (200_000, 500)
     with tempfile.TemporaryDirectory(prefix="rollcall-bench-", dir=os.environ.get("BENCH_DIR")) as tmp:
         folder = Path(tmp)
         steps: list[Callable[[], None]] = [
@@ -262,6 +308,8 @@ def main() -> None:
             lambda: bench_durability(folder, kills),
             lambda: bench_api.bench_feed(row, folder, feed),
             lambda: bench_api.bench_live(row, folder, live_taps),
+            lambda: bench_readers.bench_decoder(row, frames),
+            lambda: bench_readers.bench_read_to_event(row, folder, reader_taps),
         ]
         for step in steps:
             step()

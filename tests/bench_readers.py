@@ -117,7 +117,10 @@ async def _event_latencies(folder: Path, count: int) -> tuple[list[float], list[
     tags = uids(count)
     school = School(
         students={f"s{n}": Student(f"s{n}", f"学生{n}", "male", 3, "三年级1班") for n in range(count)},  # type: ignore[arg-type]
-        cards={uid.hex().upper(): Card(uid.hex().upper(), CardKind.STUDENT, f"s{n}") for n, uid in enumerate(tags)},
+        cards={
+            uid.hex().upper(): Card(uid.hex().upper(), CardKind.STUDENT, f"s{n}")
+            for n, uid in enumerate(tags)
+        },
     )
     recorder = Recorder(folder / "readers.sqlite3", "bench", TZ, {"gate": Reader("gate", ReaderRole.GATE_IN)},
                         SimBoot())  # fmt: skip
@@ -159,4 +162,3 @@ def bench_read_to_event(row: Row, folder: Path, count: int) -> None:
         mine = statistics.median(times) * 1000
         row(f"RDM6300 {what} over a pty ({count} taps)", f"{mine:.3f} ms median",
             f"raw pty read of the same bytes {ref:.3f} ms", f"{mine / ref:.1f}x")  # fmt: skip
-

@@ -1,4 +1,8 @@
-"""Provides `run_edge`: an edge device from its configuration, serving its API until SIGTERM or SIGINT."""
+"""Provides `run_edge`: an edge device from its configuration, serving its API until SIGTERM or SIGINT.
+
+Under systemd (Type=notify) it says READY=1 once the store and readers are up and the API answers,
+pings the watchdog from its event loop and says STOPPING=1 on the way down (edge/notify.py).
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,180 @@
+"""systemd/install.sh, run into a throwaway root (`--root DIR`): what it places, twice, and `--uninstall`.
+
+In a throwaway root the script changes files only: users, udev and starting services are printed
+as skipped, and units are enabled offline with `systemctl --root`. `--skip-venv` leaves out the
+virtual environment (a pip install from PyPI, a minute on a Pi).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from edge.config import load_config
+from tests.deploy.support import SYSTEMD
+
+SCRIPT = SYSTEMD / "install.sh"
+UNITS = ("rollcall-edge.service", "rollcall-server.service", "rollcall-kiosk.service")
+WANTS = Path("etc/systemd/system/multi-user.target.wants")
+has_systemctl = pytest.mark.skipif(shutil.which("systemctl") is None, reason="systemctl is not installed")
+
+
+def install(root: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(SCRIPT), "--root", str(root), "--skip-venv", *options],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def tree(root: Path) -> dict[str, bytes | str]:
+    """Every file under `root` with its content, and every symlink with its target."""
+    found: dict[str, bytes | str] = {}
+    for path in sorted(root.rglob("*")):
+        name = str(path.relative_to(root))
+        if path.is_symlink():
+            found[name] = "-> " + os.readlink(path)
+        elif path.is_file():
+            found[name] = path.read_bytes()
+    return found
+
+
+def test_shellcheck_passes() -> None:
+    shellcheck = shutil.which("shellcheck")
+    if shellcheck is None:
+        pytest.skip("shellcheck is not installed (apt-get install shellcheck; CI installs it in .ci/run)")
+    result = subprocess.run(
+        [shellcheck, str(SCRIPT)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_dry_run_prints_every_action_and_changes_nothing(tmp_path: Path) -> None:
+    result = install(tmp_path, "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert list(tmp_path.iterdir()) == []
+    out = result.stdout
+    assert "~ useradd --system --gid rollcall" in out
+    assert "# skipped: --root" in out  # users are never made inside a throwaway root
+    for unit in UNITS:
+        assert f"+ install -D -m 0644 {SYSTEMD / unit} {tmp_path}/etc/systemd/system/{unit}" in out
+    assert f"{tmp_path}/etc/udev/rules.d/99-rollcall-readers.rules" in out
+    assert "+ write /etc/rollcall/edge.toml" in out
+    assert "+ chmod 0640 " + str(tmp_path / "etc/rollcall/edge.toml") in out
+
+
+def test_an_install_places_units_rules_and_a_config_only_the_service_reads(tmp_path: Path) -> None:
+    result = install(tmp_path)
+    assert result.returncode == 0, result.stderr
+    for unit in UNITS:
+        placed = tmp_path / "etc/systemd/system" / unit
+        assert placed.read_bytes() == (SYSTEMD / unit).read_bytes()
+        assert mode(placed) == 0o644
+    rules = tmp_path / "etc/udev/rules.d/99-rollcall-readers.rules"
+    assert rules.read_bytes() == (SYSTEMD / "99-rollcall-readers.rules").read_bytes()
+    assert (tmp_path / "etc/modules-load.d/rollcall.conf").read_text().split()[-2:] == [
+        "usbserial",
+        "cdc_acm",
+    ]
+    assert os.readlink(tmp_path / "usr/local/bin/rollcall") == "/opt/rollcall/venv/bin/rollcall"
+
+    etc = tmp_path / "etc/rollcall"
+    assert mode(etc / "edge.toml") == 0o640  # root:rollcall on a real system
+    assert mode(etc / "kiosk.token") == 0o640  # root:rollcall-kiosk
+    assert mode(etc / "foot.ini") == 0o644
+    token = (etc / "kiosk.token").read_text()
+    assert len(token) >= 40 and token.strip() == token
+    config = load_config(etc / "edge.toml")  # the skeleton is a valid configuration as written
+    assert config.data_dir == Path("/var/lib/rollcall")
+    assert config.listen == "127.0.0.1:8470"
+    assert [(t.role, t.name, t.sha256) for t in config.tokens] == [
+        ("guard", "kiosk", hashlib.sha256(token.encode()).hexdigest())
+    ]
+    if shutil.which("systemctl"):
+        assert (
+            os.readlink(tmp_path / WANTS / "rollcall-edge.service")
+            == "/etc/systemd/system/rollcall-edge.service"
+        )
+        assert not (tmp_path / WANTS / "rollcall-kiosk.service").exists()  # no cage in this root
+        assert not (tmp_path / WANTS / "rollcall-server.service").exists()
+
+
+def test_a_second_run_changes_nothing_and_keeps_an_edited_config(tmp_path: Path) -> None:
+    assert install(tmp_path).returncode == 0
+    first = tree(tmp_path)
+    second = install(tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert tree(tmp_path) == first
+    assert "+ write" not in second.stdout  # neither the config nor the token is made again
+
+    edited = (tmp_path / "etc/rollcall/edge.toml").read_text().replace('id = "', 'id = "edited-', 1)
+    (tmp_path / "etc/rollcall/edge.toml").write_text(edited)
+    (tmp_path / "etc/rollcall/edge.toml").chmod(0o644)
+    assert install(tmp_path).returncode == 0
+    assert (tmp_path / "etc/rollcall/edge.toml").read_text() == edited
+    assert mode(tmp_path / "etc/rollcall/edge.toml") == 0o640  # the mode is put right again
+
+
+@has_systemctl
+def test_the_kiosk_is_enabled_where_cage_and_foot_are_and_given_back_on_uninstall(tmp_path: Path) -> None:
+    for program in ("cage", "foot"):
+        fake = tmp_path / "usr/bin" / program
+        fake.parent.mkdir(parents=True, exist_ok=True)
+        fake.write_text("#!/bin/sh\n")
+        fake.chmod(0o755)
+    getty = tmp_path / "usr/lib/systemd/system/getty@.service"
+    getty.parent.mkdir(parents=True)
+    getty.write_text(
+        "[Service]\nExecStart=/sbin/agetty %I\n[Install]\nWantedBy=getty.target\nDefaultInstance=tty1\n"
+    )
+    assert install(tmp_path).returncode == 0
+    assert (tmp_path / WANTS / "rollcall-kiosk.service").is_symlink()
+    assert not (tmp_path / "etc/systemd/system/getty.target.wants/getty@tty1.service").exists()
+
+    result = install(tmp_path, "--uninstall")
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / WANTS / "rollcall-kiosk.service").exists()
+    assert (tmp_path / "etc/systemd/system/getty.target.wants/getty@tty1.service").is_symlink()
+
+
+def test_uninstall_removes_the_program_and_keeps_the_data_and_the_configuration(tmp_path: Path) -> None:
+    assert install(tmp_path).returncode == 0
+    data = tmp_path / "var/lib/rollcall/rollcall.sqlite3"
+    data.parent.mkdir(parents=True)
+    data.write_bytes(b"the event log")
+    config = {p.name: p.read_bytes() for p in (tmp_path / "etc/rollcall").iterdir()}
+
+    result = install(tmp_path, "--uninstall")
+    assert result.returncode == 0, result.stderr
+    for gone in ["opt/rollcall", "usr/local/bin/rollcall", "etc/udev/rules.d/99-rollcall-readers.rules",
+                 "etc/modules-load.d/rollcall.conf", *(f"etc/systemd/system/{u}" for u in UNITS),
+                 str(WANTS / "rollcall-edge.service")]:  # fmt: skip
+        assert not (tmp_path / gone).exists() and not (tmp_path / gone).is_symlink(), gone
+    assert data.read_bytes() == b"the event log"
+    assert {p.name: p.read_bytes() for p in (tmp_path / "etc/rollcall").iterdir()} == config
+    assert "kept: /var/lib/rollcall" in result.stdout
+    assert install(tmp_path, "--uninstall").returncode == 0  # and again: nothing left to do is not an error
+
+
+def test_the_server_role_enables_the_server_only(tmp_path: Path) -> None:
+    result = install(tmp_path, "--server", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "enable rollcall-server.service" in result.stdout
+    assert "enable rollcall-edge.service" not in result.stdout
+    assert "useradd" in result.stdout and "rollcall-kiosk" not in result.stdout.split("+ install -D")[0]
+    assert "edge.toml" not in result.stdout
+
+
+def test_an_unknown_option_is_refused(tmp_path: Path) -> None:
+    result = install(tmp_path, "--frobnicate")
+    assert result.returncode == 2
+    assert "unknown option: --frobnicate" in result.stderr

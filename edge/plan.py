@@ -8,11 +8,13 @@ The rules, the alerts and the zero report all ask "which session is this student
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from edge.model import Leave, School, Session
+from edge.pinyin import sort_key
 from edge.timetable import sessions_on
 
 # A student's session is "current" from this long before its start (arrivals from 17:55 for
@@ -25,7 +27,7 @@ DEPARTURE_WINDOW = timedelta(hours=3)
 class DayPlan:
     day: date
     sessions: dict[str, Session]
-    expected: dict[str, tuple[str, ...]]  # session id -> student ids
+    expected: dict[str, tuple[str, ...]]  # session id -> student ids, in pinyin order of their names
     sessions_of: dict[str, tuple[Session, ...]]  # student id -> that day's sessions, by start
     leave: dict[tuple[str, str], Leave] = field(default_factory=dict)  # (session, student)
 
@@ -65,7 +67,17 @@ def plan_day(school: School, day: date, tz: ZoneInfo) -> DayPlan:
     return DayPlan(
         day=day,
         sessions=sessions,
-        expected={sid: tuple(sorted(set(ids))) for sid, ids in expected.items()},
+        expected={sid: tuple(sorted(set(ids), key=_by_name(school))) for sid, ids in expected.items()},
         sessions_of={sid: tuple(sorted(set(ss), key=lambda s: s.start)) for sid, ss in sessions_of.items()},
         leave=leave,
     )
+
+
+def _by_name(school: School) -> Callable[[str], tuple[str, str]]:
+    """Sort students as a Chinese list is read: by the pinyin of the name, then by id."""
+
+    def key(student_id: str) -> tuple[str, str]:
+        student = school.students.get(student_id)
+        return (sort_key(student.name) if student else student_id), student_id
+
+    return key

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from edge.model import School, Session
-from edge.pinyin import sort_key
 from edge.plan import DEPARTURE_WINDOW, DayPlan
 from edge.projection import Attendance, State, Whereabouts
 
@@ -97,7 +96,8 @@ def zero_report(school: School, plan: DayPlan, state: State, session: Session, n
         elif now >= session.end:
             buckets["still_waiting"].append(line)
     signoff = state.signoffs.get(session.id)
-    sorted_buckets = {name: tuple(sorted(lines, key=_by_name)) for name, lines in buckets.items()}
+    # Already in pinyin order: the plan lists each session's students that way.
+    in_order = {name: tuple(lines) for name, lines in buckets.items()}
     return ZeroReport(
         session=session,
         service=service.name,
@@ -106,7 +106,7 @@ def zero_report(school: School, plan: DayPlan, state: State, session: Session, n
         signed_by=signoff.by if signoff else "",
         signer=school.staff[signoff.by].name if signoff and signoff.by in school.staff else "",
         signed_at=signoff.at if signoff else "",
-        **sorted_buckets,
+        **in_order,
     )
 
 
@@ -139,10 +139,6 @@ def student_line(school: School, student_id: str, where: Whereabouts, note: str 
         seen_at=where.seen_at,
         note=note,
     )
-
-
-def _by_name(line: StudentLine) -> tuple[str, str]:
-    return sort_key(line.name), line.id
 
 
 # -- alerts -------------------------------------------------------------------------------------

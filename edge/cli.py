@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import os
 import sys
@@ -27,6 +28,11 @@ from edge.store import Store, StoreError
 from edge.tabular import RosterError
 
 DEFAULT_CONFIG = "/etc/rollcall/edge.toml"
+
+# Packages above the device add their own subcommands (`rollcall server`). They are named, not
+# imported: the device must not depend on them (import-linter's layers), only the command line
+# lists them. Each module has `add_commands(subparsers)` and imports its heavy parts lazily.
+COMMANDS_ABOVE = ("sync.cli", "tui.cli")
 
 # Errors a user can cause and fix; anything else is a bug and keeps its traceback.
 USER_ERRORS = (
@@ -152,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild = db_commands.add_parser("rebuild", help="rebuild the projection from the event log")
     _config(rebuild)
     rebuild.set_defaults(run=_db_rebuild)
+    for name in COMMANDS_ABOVE:
+        importlib.import_module(name).add_commands(commands)
     return parser
 
 
@@ -201,9 +209,15 @@ def _non_negative(text: str) -> float:
 def _demo(args: argparse.Namespace, lang: str) -> int:
     from edge.demo import DemoOptions, run_demo
 
+    # On a terminal the demo opens the guard console over its own API: `tui.cli` (a package above
+    # the device, see COMMANDS_ABOVE) sets the `console` default on this command when it is present.
+    console = getattr(args, "console", None)
+    if args.headless or args.listen or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        console = None
     options = DemoOptions(
-        seed=args.seed, speed=args.speed, day=args.date, lang=lang, data_dir=args.data, listen=args.listen
-    )
+        seed=args.seed, speed=args.speed, day=args.date, lang=lang, data_dir=args.data, listen=args.listen,
+        console=console,
+    )  # fmt: skip
     asyncio.run(run_demo(options, sys.stdout))
     return 0
 

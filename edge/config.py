@@ -88,7 +88,7 @@ def load_config(path: Path) -> EdgeConfig:
 
 
 def parse_config(raw: Mapping[str, Any], source: str, base: Path = Path(".")) -> EdgeConfig:
-    where = _Where(source)
+    where = Where(source)
     where.known(raw, "", {"device", "api", "readers", "sim", "retention", "feedback"})
     device = where.table(raw, "device", required=True)
     where.known(device, "device", {"id", "timezone", "data_dir", "debounce_seconds", "production"})
@@ -120,7 +120,7 @@ def parse_config(raw: Mapping[str, Any], source: str, base: Path = Path(".")) ->
         timezone=timezone,
         debounce_seconds=float(debounce),
         listen=listen,
-        tokens=tuple(_token(t, f"api.tokens[{i}]", where) for i, t in enumerate(where.list(api, "tokens"))),
+        tokens=tuple(parse_token(t, f"api.tokens[{i}]", where) for i, t in enumerate(where.list(api, "tokens"))),
         readers=readers,
         sim=sim,
         retention_days=_retention(raw, where),
@@ -128,7 +128,7 @@ def parse_config(raw: Mapping[str, Any], source: str, base: Path = Path(".")) ->
     )
 
 
-def _feedback(raw: Mapping[str, Any], where: _Where) -> FeedbackConfig:
+def _feedback(raw: Mapping[str, Any], where: Where) -> FeedbackConfig:
     table = where.table(raw, "feedback")
     where.known(table, "feedback", {"buzzer_pin", "green_pin", "red_pin", "patterns"})
     pins = [where.get(table, "feedback", name, int) for name in ("buzzer_pin", "green_pin", "red_pin")]
@@ -146,7 +146,7 @@ def _feedback(raw: Mapping[str, Any], where: _Where) -> FeedbackConfig:
 MAX_RETENTION_DAYS = 3650
 
 
-def _retention(raw: Mapping[str, Any], where: _Where) -> int:
+def _retention(raw: Mapping[str, Any], where: Where) -> int:
     retention = where.table(raw, "retention")
     where.known(retention, "retention", {"days"})
     days: int = where.get(retention, "retention", "days", int, 180)
@@ -165,7 +165,7 @@ def split_listen(listen: str) -> tuple[str, int]:
     return host.removeprefix("[").removesuffix("]"), int(port)
 
 
-def _sim(raw: Mapping[str, Any], device: Mapping[str, Any], where: _Where, tz: ZoneInfo) -> SimConfig | None:
+def _sim(raw: Mapping[str, Any], device: Mapping[str, Any], where: Where, tz: ZoneInfo) -> SimConfig | None:
     if "sim" not in raw:
         return None
     sim = where.table(raw, "sim")
@@ -187,7 +187,7 @@ def _sim(raw: Mapping[str, Any], device: Mapping[str, Any], where: _Where, tz: Z
     return SimConfig(start=start or None)
 
 
-def _reader(raw: Any, key: str, where: _Where) -> ReaderConfig:
+def _reader(raw: Any, key: str, where: Where) -> ReaderConfig:
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where.source}: {key}: must be a table")
     where.known(raw, key, {"id", "protocol", "port", "role", "room", "format", "options"})
@@ -226,7 +226,8 @@ def _reader(raw: Any, key: str, where: _Where) -> ReaderConfig:
     return ReaderConfig(spec=spec, place=Reader(reader_id, role, room))
 
 
-def _token(raw: Any, key: str, where: _Where) -> Token:
+def parse_token(raw: Any, key: str, where: Where) -> Token:
+    """One `[[api.tokens]]` table (the school server's configuration has the same tables)."""
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where.source}: {key}: must be a table")
     where.known(raw, key, {"role", "sha256", "name"})
@@ -242,7 +243,7 @@ def _token(raw: Any, key: str, where: _Where) -> Token:
 
 
 @dataclass(frozen=True, slots=True)
-class _Where:
+class Where:
     """Reads values out of parsed TOML, naming `source: key` in every error."""
 
     source: str

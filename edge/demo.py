@@ -9,14 +9,17 @@ readers are simulated.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import io
+import logging
 import secrets
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -40,6 +43,7 @@ from hardware.reads import CardRead
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 DEVICE_ID = "demo-gate"
+CONSOLE_LISTEN = "127.0.0.1:0"  # the demo's console talks to its device on loopback, on a free port
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,9 @@ class DemoOptions:
     lang: str = "zh"
     data_dir: Path | None = None
     listen: str | None = None  # serve the device's API there, and keep running until stopped
+    # The guard console, run over the demo's own API until the guard quits: `rollcall demo` on a
+    # terminal passes `tui.cli.run_async` (url, guard token, language). The edge never imports it.
+    console: Callable[[str, str, str], Coroutine[Any, Any, None]] | None = None
 
 
 def demo_readers(school: School) -> dict[str, Reader]:
@@ -113,12 +120,16 @@ async def run_demo(options: DemoOptions, out: TextIO) -> list[ZeroReport]:
     if database.exists():
         raise FileExistsError(f"{database}: the demo needs an empty folder; this one holds a database")
     clock = SimClock(evening.start - timedelta(minutes=25))
+    # The console is served on a loopback port of its own; the demo's feed would only scribble on it.
+    listen = CONSOLE_LISTEN if options.console else options.listen
     # Tokens exist only in this process and on the screen; the device's file keeps their hashes.
-    tokens = {role: secrets.token_urlsafe(24) for role in ROLES} if options.listen else {}
-    write_demo_config(data_dir, school, clock.now(), tokens, options.listen)
+    tokens = {role: secrets.token_urlsafe(24) for role in ROLES} if listen else {}
+    write_demo_config(data_dir, school, clock.now(), tokens, listen)
     recorder = Recorder(database, DEVICE_ID, TIMEZONE, demo_readers(school), SimBoot())
-    print_line = _printer(out, evening.school, options.lang)
-    service = EdgeService(recorder, clock, [], debounce_seconds=3.0, feedback=[print_line])
+    feedback = [] if options.console else [_printer(out, evening.school, options.lang)]
+    service = EdgeService(recorder, clock, [], debounce_seconds=3.0, feedback=feedback)
+    if options.console:
+        return await _with_console(options, out, service, evening, data_dir, tokens)
     if options.listen:
         return await _serve(options, out, service, evening, data_dir, tokens)
     await recorder.open()
@@ -185,6 +196,62 @@ async def _serve(
 
     if await serve(app, config.listen, ready):
         raise RuntimeError("the demo's device stopped after a failure (see the log above)")
+    return reports
+
+
+async def _with_console(
+    options: DemoOptions, out: TextIO, service: EdgeService, evening: Evening, data_dir: Path,
+    tokens: dict[str, str],
+) -> list[ZeroReport]:  # fmt: skip
+    """`rollcall demo` on a terminal: the evening plays inside the device's API while the guard console,
+    in the same process, shows it; the demo ends when the guard quits the console."""
+    from edge.api import create_app  # imported here: the plain demo does not need the API
+    from edge.api.keys import HALT
+    from edge.api.lifecycle import background, stop
+    from edge.api.serve import serve
+
+    console = options.console
+    if console is None:
+        raise ValueError("no console to run")
+    config = load_config(data_dir / "edge.toml")
+    app = create_app(config, service)
+    reports: list[ZeroReport] = []
+    quiet = io.StringIO()  # the start line and the closing table would draw over the console
+
+    async def play_ctx(app: web.Application) -> AsyncIterator[None]:
+        async def play() -> None:
+            reports.extend(await _evening(options, quiet, service, evening, data_dir))
+
+        task = background(app, "demo-evening", play)
+        yield
+        await stop(task)
+
+    app.cleanup_ctx.append(play_ctx)
+    shown: list[asyncio.Task[None]] = []
+
+    def ready(address: str) -> None:
+        task = asyncio.create_task(console(f"http://{address}", tokens["guard"], options.lang), name="console")
+        task.add_done_callback(lambda _: app[HALT].set())  # the guard quit: the demo ends
+        shown.append(task)
+
+    # Log lines (one per request) would land on the console's screen: they go to a file instead.
+    root = logging.getLogger()
+    handlers, root.handlers = root.handlers, [logging.FileHandler(data_dir / "demo.log", encoding="utf-8")]
+    try:
+        status = await serve(app, config.listen, ready)
+        for task in shown:
+            if not task.done():  # the device stopped first (a failure): the console has nothing to show
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task  # a console that failed says why, here, after the screen is given back
+        if status:
+            raise RuntimeError("the demo's device stopped after a failure (see demo.log)")
+    finally:
+        root.handlers[0].close()
+        root.handlers = handlers
+    out.write(t("demo.done", options.lang, path=data_dir / "rollcall.sqlite3") + "\n")
+    out.write(f"rollcall report zero --config {data_dir / 'edge.toml'} --date {evening.start.date().isoformat()}\n")
+    out.flush()
     return reports
 
 

@@ -216,6 +216,7 @@ class EventKind(StrEnum):
     RELEASE = "release"  # a guard releases a child to a named guardian
     EXCUSE = "excuse"
     FOUND = "found"
+    CALL = "call"  # a guard called a missing child's guardian, with a note of what they said
     ASSIGN_CARD = "assign_card"
     SIGN = "sign"  # a zero report signed from the console
     ALERT = "alert"
@@ -248,6 +249,7 @@ class Outcome(StrEnum):
     REPORT_SIGNED = "report_signed"
     EXCUSED = "excused"
     FOUND = "found"
+    CALLED = "called"
     CARD_ASSIGNED = "card_assigned"
     ALERT = "alert"
     READER_DOWN = "reader_down"
@@ -287,6 +289,7 @@ SIGNALS: Mapping[Outcome, Signal] = {
     Outcome.REPORT_SIGNED: Signal.OK,
     Outcome.EXCUSED: Signal.OK,
     Outcome.FOUND: Signal.OK,
+    Outcome.CALLED: Signal.OK,
     Outcome.CARD_ASSIGNED: Signal.OK,
     Outcome.ALERT: Signal.WARNING,
     Outcome.READER_DOWN: Signal.FAULT,

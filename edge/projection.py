@@ -133,6 +133,10 @@ class Projection:
         elif outcome is Outcome.EXCUSED:
             record = attendance(session, student)
             record.excused, record.note = True, str(event.data.get("note", record.note))
+        elif outcome is Outcome.CALLED:
+            # The call's note shows on the child's line of the zero report; nothing else changes.
+            record = attendance(session, student)
+            record.note = str(event.data.get("note", record.note))
         elif outcome in _PRESENT:
             seen(student, on_campus=True)
             record = attendance(session, student)

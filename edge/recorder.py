@@ -34,6 +34,7 @@ T = TypeVar("T")
 _KIND_OF_DECISION = {
     Outcome.FOUND: EventKind.FOUND,
     Outcome.EXCUSED: EventKind.EXCUSE,
+    Outcome.CALLED: EventKind.CALL,
     Outcome.CARD_ASSIGNED: EventKind.ASSIGN_CARD,
 }
 

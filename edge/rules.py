@@ -231,6 +231,12 @@ def decide_excuse(student: str, ctx: Context, note: str = "") -> Decision:
     return Decision(Outcome.EXCUSED, "excused", student, {"session": session.id, "note": note})
 
 
+def decide_call(student: str, ctx: Context, note: str = "") -> Decision:
+    """A guard called a missing child's guardian: recorded with what they said; the child stays missing."""
+    session = _session_of(student, ctx)
+    return Decision(Outcome.CALLED, "note" if note else "", student, {"session": session.id, "note": note})
+
+
 def decide_sign(session_id: str, staff_id: str, ctx: Context) -> Decision:
     if session_id not in ctx.plan.sessions:
         raise ActionError(f"no session {session_id!r} on {ctx.plan.day.isoformat()}")

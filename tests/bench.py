@@ -290,7 +290,8 @@ def bench_durability(folder: Path, kills: int) -> None:
 
 
 def main() -> None:
-    from tests import bench_api, bench_readers  # here: they import this module's helpers
+    # here: they import this module's helpers
+    from tests import bench_api, bench_readers, bench_sync, bench_tui
 
     parser = argparse.ArgumentParser(prog="python -m tests.bench")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
@@ -298,6 +299,9 @@ def main() -> None:
     taps, events, kills = (300, 50_000, 20) if args.quick else (3000, 1_000_000, 1000)
     feed, live_taps = (20_000, 100) if args.quick else (200_000, 1000)
     frames, reader_taps = (20_000, 50) if args.quick else (200_000, 500)
+    rush_seconds = 10.0 if args.quick else 60.0  # the console under 100 taps a second
+    pulled, per_device = (50_000, 2_500) if args.quick else (1_000_000, 50_000)
+    single: list[float] = []
     with tempfile.TemporaryDirectory(prefix="rollcall-bench-", dir=os.environ.get("BENCH_DIR")) as tmp:
         folder = Path(tmp)
         steps: list[Callable[[], None]] = [
@@ -310,6 +314,10 @@ def main() -> None:
             lambda: bench_api.bench_live(row, folder, live_taps),
             lambda: bench_readers.bench_decoder(row, frames),
             lambda: bench_readers.bench_read_to_event(row, folder, reader_taps),
+            lambda: bench_tui.bench_console(row, folder, rush_seconds),
+            lambda: single.append(bench_sync.bench_pull_one(row, folder, pulled)),
+            lambda: bench_sync.bench_pull_twenty(row, folder, per_device, single[0]),
+            lambda: bench_sync.bench_catchup(row, folder),
         ]
         for step in steps:
             step()

@@ -1,6 +1,7 @@
 """Provides `POST /api/v1/actions`: a guard's or teacher's manual action, recorded as an event with its actor.
 
-`{"type": "check_in" | "found" | "excuse", "student_id": ..., "note": ...}`,
+`{"type": "check_in" | "found" | "excuse" | "call", "student_id": ..., "note": ...}` (`call`: the guard
+phoned the child's guardian; the note says what they heard),
 `{"type": "release", "student_id": ..., "guardian_id": ...}`,
 `{"type": "assign_card", "uid": ..., "student_id": ...}`. Teachers may only check in (a
 forgotten card in their room); guards and admins may do all. An action the rules refuse outright
@@ -38,7 +39,15 @@ from edge.api.routing import (
 from edge.codec import event_to_json
 from edge.feed import describe
 from edge.model import SIGNALS, Event, Signal
-from edge.rules import Context, Decision, decide_assign_card, decide_check_in, decide_excuse, decide_release
+from edge.rules import (
+    Context,
+    Decision,
+    decide_assign_card,
+    decide_call,
+    decide_check_in,
+    decide_excuse,
+    decide_release,
+)
 from hardware.reads import normalise_uid
 
 Decider = Callable[[Context], Decision]
@@ -48,6 +57,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "check_in": ((GUARD, TEACHER, ADMIN), ("student_id",), ("note",)),
     "found": ((GUARD, ADMIN), ("student_id",), ("note",)),
     "excuse": ((GUARD, ADMIN), ("student_id",), ("note",)),
+    "call": ((GUARD, ADMIN), ("student_id",), ("note",)),
     "release": ((GUARD, ADMIN), ("student_id", "guardian_id"), ()),
     "assign_card": ((GUARD, ADMIN), ("uid", "student_id"), ()),
 }
@@ -76,6 +86,8 @@ def _decider(kind: str, v: dict[str, str]) -> Decider:
         return lambda ctx: decide_release(student, v["guardian_id"], ctx)
     if kind == "excuse":
         return lambda ctx: decide_excuse(student, ctx, v["note"])
+    if kind == "call":
+        return lambda ctx: decide_call(student, ctx, v["note"])
     if kind == "assign_card":
         try:
             uid = normalise_uid(v["uid"])
@@ -115,7 +127,7 @@ ROUTES = (
         "/api/v1/actions",
         act,
         roles(GUARD, TEACHER),
-        "A manual action: check_in, found, excuse, release, assign_card (teachers: check_in only)",
+        "A manual action: check_in, found, excuse, call, release, assign_card (teachers: check_in only)",
         body=ACTION_BODY,
         responses=json_ok("recorded: the event; `accepted` is false for a refused release", ACTED, 201)
         | {422: ("the rules refused the action; nothing was recorded", {})},

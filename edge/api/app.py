@@ -7,7 +7,7 @@ import logging
 
 from aiohttp import web
 
-from edge.api import actions, datasets, feed, health, live, metrics, openapi, sessions, sim, students
+from edge.api import actions, alerts, datasets, feed, health, live, metrics, openapi, sessions, sim, students
 from edge.api.auth import Authenticator, protect
 from edge.api.errors import error_middleware
 from edge.api.feed_reads import FeedReads
@@ -35,7 +35,7 @@ from hardware.clock import SimClock
 
 log = logging.getLogger("rollcall.api")
 
-FAMILIES = (health, feed, live, sessions, actions, students, datasets, metrics, openapi)
+FAMILIES = (health, feed, live, sessions, alerts, actions, students, datasets, metrics, openapi)
 
 
 def routes_for(config: EdgeConfig, service: EdgeService) -> tuple[Route, ...]:

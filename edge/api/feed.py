@@ -4,7 +4,8 @@ Pages come from `FeedReads` (its own read-only connection: see there why). With 
 page is held until the service announces a new event (it subscribes before it reads, so an
 event committed in between is not missed), the wait runs out, or the device shuts down; no
 polling. A pull by the `server` role is also its acknowledgement: every event up to `after` is
-on the server, and retention may purge those (`edge.privacy`).
+on the server, and retention may purge those (`edge.privacy`). Each page carries the machine's
+boot id and time since boot (`clock`), so the server can re-base untrusted stamps (`sync.clock`).
 """
 
 from __future__ import annotations
@@ -50,9 +51,13 @@ async def events(request: web.Request) -> web.StreamResponse:
     finally:
         if queue is not None:
             service.subscribers.unsubscribe(queue)
+    # The machine's boot id and time since boot as the page leaves: the server pairs them with its
+    # own clock to re-base the stamps of events recorded while this clock was not trusted.
+    boot_id, boottime_ns = service.recorder.boot.stamp()
+    clock = {"boot_id": boot_id, "boottime_ns": boottime_ns, "trusted": service.recorder.boot.clock_trusted()}
     body = (
         f'{{"epoch":{json.dumps(epoch)},"head_seq":{page.head_seq},"next_after":{page.last_seq},'
-        f'"has_more":{"true" if page.last_seq < page.head_seq else "false"},'
+        f'"has_more":{"true" if page.last_seq < page.head_seq else "false"},"clock":{json.dumps(clock)},'
         f'"events":[{",".join(page.events)}]}}'
     )
     response = web.Response(body=body.encode("utf-8"), content_type="application/json", charset="utf-8")
@@ -80,7 +85,8 @@ PAGE = obj(
         "next_after": INTEGER,
         "has_more": {"type": "boolean"},
         "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
-    }
+    },
+    {"clock": obj({"boot_id": STRING, "boottime_ns": INTEGER, "trusted": {"type": "boolean"}})},
 )
 
 ROUTES = (

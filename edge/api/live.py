@@ -1,8 +1,10 @@
 """Provides `GET /api/v1/live`: a WebSocket with a snapshot, then every new event as it is committed.
 
 Messages (JSON text): `{"type": "snapshot", ...}` (today's sessions with counts, the alerts that
-hold, recent events, the log's head), then `{"type": "event", "event": {...}, "text": "..."}`
-for each event (alerts are events too), where `text` is the guard's one-line description.
+hold, recent events and `recent_views`, the log's head), then `{"type": "event", "event": {...},
+"text": "...", "view": {...}}` for each event (alerts are events too), where `text` is the guard's
+one-line description and `view` its parts (`edge.feed.view`: name, class, label, reason, shape)
+for a console that lays them out itself.
 
 A slow or stuck client never delays a tap: the service drops events into each client's bounded
 queue without waiting (`Subscribers`); a sender task per client drains it. When a queue
@@ -27,7 +29,7 @@ from edge.api.parse import query, query_choice
 from edge.api.routing import GUARD, STRING, Param, Route, roles
 from edge.api.snapshot import snapshot
 from edge.codec import event_to_json
-from edge.feed import describe
+from edge.feed import view
 
 log = logging.getLogger("rollcall.api")
 
@@ -103,13 +105,14 @@ async def _send_forever(request: web.Request, ws: web.WebSocketResponse, lang: s
             queue = service.subscribers.subscribe(options.live_queue)  # before the snapshot: miss nothing
             try:
                 state, school = await service.recorder.query(
-                    lambda view: (snapshot(view, service.clock.now(), options.live_recent), view.school)
+                    lambda view: (snapshot(view, service.clock.now(), options.live_recent, lang), view.school)
                 )
                 await send(state | {"readers": dict(service.reader_states)})
                 while (event := await queue.get()) is not None:
                     if event.seq > state["head_seq"]:  # older ones are in the snapshot
-                        await send({"type": "event", "event": event_to_json(event),
-                                    "text": describe(event, school, lang)})  # fmt: skip
+                        parts = view(event, school, lang)
+                        await send({"type": "event", "event": event_to_json(event), "text": parts["text"],
+                                    "view": parts})  # fmt: skip
                 hub.resnapshots += 1
                 await send({"type": "resnapshot"})
             finally:

@@ -29,11 +29,16 @@ async def read_json(request: web.Request, limit: int) -> Any:
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"request body is {request.content_length} bytes; this route takes at most {limit}")
     parts, size = [], 0
-    async for chunk in request.content.iter_any():  # a chunked body has no length to check first
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"request body is over {limit} bytes; this route takes at most {limit}")
-        parts.append(chunk)
+    try:
+        async for chunk in request.content.iter_any():  # a chunked body has no length to check first
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"request body is over {limit} bytes; this route takes at most {limit}")
+            parts.append(chunk)
+    except ConnectionError:
+        # The client went away mid-upload (a cut network): nothing was read whole, nothing is done,
+        # and it is not a bug of ours. The answer will not reach it, but is in the one shape anyway.
+        raise BadRequest(f"body: the connection was lost after {size} bytes", code="incomplete_body") from None
     raw = b"".join(parts)
     if not raw.strip():
         raise BadRequest("body: expected JSON, got an empty body", code="invalid_json")

@@ -132,8 +132,10 @@ ROUTES = (
         "POST",
         "/api/v1/sessions/{id}/report/sign",
         sign,
-        roles(TEACHER),
-        "Sign a session's zero report, as a duty teacher's staff card would",
+        # A guard may sign too: at the gate console the duty teacher gives their staff id (the
+        # signer is that staff member, the token only the actor), as their card would at the door.
+        roles(GUARD, TEACHER),
+        "Sign a session's zero report with a staff id, as a duty teacher's staff card would",
         params=(SESSION_ID,),
         body=obj({"staff_id": TEXT}, closed=True),
         responses=json_ok("signed: the event", obj({"accepted": {"type": "boolean"}, "event": EVENT}), 201)

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from edge.codec import event_to_json, to_plain
+from edge.feed import view as feed_view
 from edge.projection import Whereabouts
 from edge.recorder import View
 from edge.report import ZeroReport, alerts, student_line, zero_report
@@ -58,7 +59,9 @@ def alert_lines(view: View, now: datetime) -> list[dict[str, Any]]:
     found = []
     for alert in alerts(view.school, view.plan(now.date()), state, now):
         where = state.whereabouts.get((day, alert.student_id)) or Whereabouts()
-        line = to_plain(student_line(view.school, alert.student_id, where)) if alert.student_id else None
+        record = state.attendance.get((alert.session_id, alert.student_id))
+        note = record.note if record else ""  # e.g. what the guardian said when the guard called
+        line = to_plain(student_line(view.school, alert.student_id, where, note)) if alert.student_id else None
         found.append(
             {
                 "kind": alert.kind.value,
@@ -70,8 +73,9 @@ def alert_lines(view: View, now: datetime) -> list[dict[str, Any]]:
     return found
 
 
-def snapshot(view: View, now: datetime, recent: int) -> dict[str, Any]:
+def snapshot(view: View, now: datetime, recent: int, lang: str = "zh") -> dict[str, Any]:
     head = view.store.head_seq()
+    events = list(view.store.events(after=max(head - recent, 0)))
     return {
         "type": "snapshot",
         "now": now.isoformat(),
@@ -79,5 +83,6 @@ def snapshot(view: View, now: datetime, recent: int) -> dict[str, Any]:
         "head_seq": head,
         "sessions": [session_summary(r) for r in reports(view, now.date(), now)],
         "alerts": alert_lines(view, now),
-        "recent": [event_to_json(e) for e in view.store.events(after=max(head - recent, 0))],
+        "recent": [event_to_json(e) for e in events],
+        "recent_views": [feed_view(e, view.school, lang) for e in events],
     }

@@ -1,8 +1,8 @@
 """Provides `GET /api/v1/students?q=`: find a student by name, pinyin, pinyin initials, class, id or card.
 
-For the guard console's forgotten-card and enrolment flows. Guards see what they need to act:
-id, name, class, and each guardian's name, relation, phone and pickup permission. Every search
-is audited with its query and the ids it returned.
+For the guard console's pickup desk, forgotten-card and card-assignment flows. Guards see what
+they need to act: id, name, class, and each guardian's id (to release to), name, relation, phone
+and pickup permission. Every search is audited with its query and the ids it returned.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def _describe(school: School, student: Student) -> dict[str, Any]:
         "name": student.name,
         "class": student.class_name,
         "guardians": [
-            {"name": g.name, "relation": g.relation, "phone": g.phone, "may_pick_up": g.may_pick_up}
+            {"id": g.id, "name": g.name, "relation": g.relation, "phone": g.phone, "may_pick_up": g.may_pick_up}
             for g in school.guardians_of(student.id)
         ],
     }

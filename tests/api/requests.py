@@ -45,6 +45,7 @@ VALID: dict[tuple[str, str], Callable[[Device], Call]] = {
     ("GET", "/api/v1/live"): lambda d: Call("GET", "/api/v1/live"),
     ("GET", "/api/v1/sessions"): lambda d: Call("GET", "/api/v1/sessions?date=2026-11-30"),
     ("GET", "/api/v1/sessions/{id}/report"): lambda d: Call("GET", f"/api/v1/sessions/{EVENING}/report"),
+    ("GET", "/api/v1/alerts"): lambda d: Call("GET", "/api/v1/alerts"),
     ("POST", "/api/v1/sessions/{id}/report/sign"): lambda d: Call(
         "POST", f"/api/v1/sessions/{EVENING}/report/sign", {"staff_id": _teacher(d)}
     ),

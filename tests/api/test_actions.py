@@ -80,7 +80,7 @@ async def test_search_by_initials_pinyin_class_id_and_card(device: Device) -> No
     by_card = await search(device, ":".join(card[i:i + 2] for i in range(0, len(card), 2)).lower())
     assert by_card[0]["id"] == target.id
     guardians = by_card[0]["guardians"]
-    assert guardians and set(guardians[0]) == {"name", "relation", "phone", "may_pick_up"}
+    assert guardians and set(guardians[0]) == {"id", "name", "relation", "phone", "may_pick_up"}
     guardian_card = next(c.uid for c in device.school.cards.values() if c.kind is CardKind.GUARDIAN)
     assert [s["id"] for s in await search(device, guardian_card)] == []  # a parent's card finds no student
 

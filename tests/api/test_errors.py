@@ -43,6 +43,7 @@ BAD: dict[tuple[str, str], list[tuple[str, str, Any, int, str, str]]] = {
         ("GET", "/api/v1/sessions/2026-11-30.evening.r999/report", None, 404, "not_found", "no session"),
         ("GET", "/api/v1/sessions/yesterday/report", None, 404, "not_found", "starts with its date"),
     ],
+    ("GET", "/api/v1/alerts"): [("GET", "/api/v1/alerts?all=1", None, 400, "invalid_parameter", "all: unknown")],
     ("POST", "/api/v1/sessions/{id}/report/sign"): [
         ("POST", f"/api/v1/sessions/{EVENING}/report/sign", b"{staff_id:", 400, "invalid_json", "body: not valid JSON"),
         ("POST", f"/api/v1/sessions/{EVENING}/report/sign", {"staff_id": 7}, 400, "invalid_field", "staff_id: expected a string, got 7"),

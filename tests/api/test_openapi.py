@@ -23,7 +23,7 @@ async def test_every_registered_route_is_documented(device: Device) -> None:
     }
     documented = {(method, path) for path, ops in doc["paths"].items() for method in ops}
     assert registered == documented
-    assert len(registered) == 16
+    assert len(registered) == 17
 
 
 async def test_each_operation_names_its_path_parameters_roles_and_error_answers(device: Device) -> None:
@@ -49,4 +49,4 @@ async def test_the_document_is_valid_openapi_3_1(device: Device) -> None:
 
     schema = schemathesis.openapi.from_dict(await document(device))
     schema.validate()
-    assert len(list(schema.get_all_operations())) == 16
+    assert len(list(schema.get_all_operations())) == 17

@@ -1,0 +1,113 @@
+"""Provides `create_app(config, school)`: the school server's aiohttp application, its routes and lifecycle.
+
+The device's pieces where they fit (STYLE 5, 6): `edge.api.auth` (hashed tokens, roles, slowdown),
+`edge.api.errors` (one error shape), `edge.api.routing` (a route and its OpenAPI description in
+one place), `edge.api.openapi`, `edge.api.live.LiveHub` and `edge.api.lifecycle` (background
+tasks that end the process when they fail, so systemd restarts it). Each long-lived part is a
+`cleanup_ctx`: the store, view and client session first, then the workers, stopped in reverse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import partial
+
+from aiohttp import web
+
+from edge.api.auth import Authenticator, protect
+from edge.api.errors import dumps, error_middleware
+from edge.api.keys import AUTH, FAILURES, HALT, LIVE, ROUTES, STOPPING
+from edge.api.lifecycle import background, on_shutdown, stop
+from edge.api.live import LiveHub
+from edge.api.openapi import document
+from edge.api.parse import query
+from edge.api.routing import Route, json_ok
+from edge.privacy import retention_cut
+from sync.api import actions, admin, health, live, sessions
+from sync.api.keys import SCHOOL
+from sync.config import ServerConfig
+from sync.server import SchoolServer
+from sync.store import ServerStore
+
+log = logging.getLogger("rollcall.api")
+
+FAMILIES = (health, live, sessions, actions, admin)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerOptions:
+    run_workers: bool = True  # pull, push, view, notify and purge with the app; tests may drive them by hand
+    purge_seconds: float = 3600.0  # retention is counted in days; hourly is ample
+
+
+async def openapi(request: web.Request) -> web.Response:
+    query(request, ())
+    routes = request.app[ROUTES]
+    found = document(routes)
+    found["info"] = {"title": "Rollcall school server", "version": "1"}
+    return web.json_response(found, dumps=dumps)
+
+
+OPENAPI = Route("GET", "/api/v1/openapi.json", openapi, frozenset(), "This document",
+                responses=json_ok("the OpenAPI 3.1 document", {"type": "object"}))  # fmt: skip
+
+
+def create_app(
+    config: ServerConfig, school: SchoolServer | None = None, options: ServerOptions | None = None
+) -> web.Application:
+    options = options or ServerOptions()
+    school = school or SchoolServer(config)
+    app = web.Application(middlewares=[error_middleware], client_max_size=admin.DATASET_LIMIT)
+    app[SCHOOL] = school
+    app[AUTH] = Authenticator(config.tokens)
+    app[LIVE] = LiveHub()
+    app[STOPPING], app[HALT], app[FAILURES] = asyncio.Event(), asyncio.Event(), []
+    found: list[Route] = [route for family in FAMILIES for route in family.ROUTES]
+    app[ROUTES] = tuple([*found, OPENAPI])
+    for route in app[ROUTES]:
+        app.router.add_route(route.method, route.path, protect(route))
+
+    async def server_ctx(app: web.Application) -> AsyncIterator[None]:
+        await school.open()
+        yield
+        await school.close()
+
+    async def workers_ctx(app: web.Application) -> AsyncIterator[None]:
+        tasks = []
+        if options.run_workers:
+            for device, puller in school.pullers.items():
+                tasks.append(background(app, f"pull-{device}", puller.run))
+                tasks.append(background(app, f"health-{device}", puller.health_forever))
+                tasks.append(background(app, f"push-{device}", school.pushers[device].run))
+            tasks.append(background(app, "view", school.view_forever))
+            if school.notifier is not None and school.notifier.targets:
+                tasks.append(background(app, "notify", school.notifier.run))
+            tasks.append(
+                background(app, "retention-purge", lambda: _purge_forever(school, options.purge_seconds))
+            )
+        yield
+        for task in reversed(tasks):
+            await stop(task)
+
+    app.cleanup_ctx.extend([server_ctx, workers_ctx])
+    app.on_shutdown.append(on_shutdown)
+    if not config.tokens:
+        log.warning(
+            "no API tokens configured: every route except /healthz and the OpenAPI document answers 401"
+        )
+    return app
+
+
+async def _purge_forever(school: SchoolServer, every: float) -> None:
+    while True:
+        cut = retention_cut(school.clock.now(), school.config.retention_days)
+        try:
+            counts = await school.writer.run(partial(ServerStore.purge, before=cut))
+            if any(counts.values()):
+                log.info("purged events=%(events)d audit=%(audit)d outbox=%(outbox)d", counts)
+        except Exception:  # noqa: BLE001 (retried next time; a failed purge must not stop the server)
+            log.exception("purge_failed")
+        await asyncio.sleep(every)

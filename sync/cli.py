@@ -1,0 +1,203 @@
+"""Provides `rollcall server`: run the school server, and manage what it holds (rosters, datasets, stopped devices).
+
+`edge.cli` lists this module by name and calls `add_commands`; everything heavy is imported inside
+the commands, so `rollcall --help` stays quick. The management commands write the server's
+database directly (WAL lets them beside a running server): a running server notices a new dataset
+version within seconds and pushes it, and a resumed device within `puller.RESUME_CHECK`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from sync.config import ServerConfig
+    from sync.store import ServerStore
+
+T = TypeVar("T")
+
+DEFAULT_CONFIG = "/etc/rollcall/server.toml"
+
+
+def add_commands(commands: Any) -> None:
+    server = commands.add_parser("server", help="run the school server (or manage its rosters and datasets)")
+    _config(server, None)
+    server.set_defaults(run=_run)
+    actions = server.add_subparsers(dest="server_command", metavar="ACTION")
+
+    roster = actions.add_parser("roster", help="the roster the server pushes to every device")
+    roster_actions = roster.add_subparsers(dest="roster_command", required=True, metavar="ACTION")
+    importing = roster_actions.add_parser(
+        "import", help="store a roster (CSV or XLSX) as the next version to push"
+    )
+    importing.add_argument("file", type=Path)
+    importing.add_argument("--enrolments", type=Path, help="a file of enrolments to replace too")
+    importing.add_argument("--leave", type=Path, help="a file of leave to replace too")
+    _config(importing, argparse.SUPPRESS)
+    importing.set_defaults(run=_roster_import)
+    exporting = roster_actions.add_parser("export", help="write the server's roster to a CSV or XLSX file")
+    exporting.add_argument("file", type=Path)
+    _config(exporting, argparse.SUPPRESS)
+    exporting.set_defaults(run=_roster_export)
+
+    dataset = actions.add_parser("dataset", help="store any dataset from JSON, or the sample school's")
+    dataset_actions = dataset.add_subparsers(dest="dataset_command", required=True, metavar="ACTION")
+    put = dataset_actions.add_parser(
+        "put", help="store NAME from a JSON file (rows; the calendar is one object)"
+    )
+    put.add_argument("name")
+    put.add_argument("file", type=Path)
+    _config(put, argparse.SUPPRESS)
+    put.set_defaults(run=_dataset_put)
+    sample = dataset_actions.add_parser(
+        "sample", help="store the sample school's datasets (to try the server out)"
+    )
+    sample.add_argument("--seed", type=int, default=1)
+    _config(sample, argparse.SUPPRESS)
+    sample.set_defaults(run=_dataset_sample)
+    listing = dataset_actions.add_parser("list", help="each dataset's version, and what each device holds")
+    _config(listing, argparse.SUPPRESS)
+    listing.set_defaults(run=_dataset_list)
+
+    resume = actions.add_parser("resume", help="let a device's stopped ingest (a gap) go on")
+    resume.add_argument("device")
+    _config(resume, argparse.SUPPRESS)
+    resume.set_defaults(run=_resume)
+
+
+def _config(parser: argparse.ArgumentParser, default: Any) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default
+        if default is not None
+        else Path(os.environ.get("ROLLCALL_SERVER_CONFIG", DEFAULT_CONFIG)),
+        help=f"the server's TOML configuration (default: $ROLLCALL_SERVER_CONFIG or {DEFAULT_CONFIG})",
+    )
+
+
+def _run(args: argparse.Namespace, lang: str) -> int:
+    from sync.config import load_server_config
+    from sync.run import run_server
+
+    status: int = asyncio.run(run_server(load_server_config(args.config)))
+    return status
+
+
+def _with_store(args: argparse.Namespace, work: Callable[[ServerStore, ServerConfig], T]) -> T:
+    from sync.config import load_server_config
+    from sync.store import ServerStore
+
+    config = load_server_config(args.config)
+    store = ServerStore.open(config.database, config.timezone)
+    try:
+        return work(store, config)
+    finally:
+        store.close()
+
+
+def _now(config: ServerConfig) -> Any:
+    from datetime import datetime
+
+    return datetime.now(config.timezone)
+
+
+def _store_versions(args: argparse.Namespace, new: dict[str, Any], source: str) -> int:
+    from sync import datasets
+
+    def store_them(store: ServerStore, config: ServerConfig) -> int:
+        made = datasets.add_versions(store.db, new, source, _now(config))
+        for name in new:
+            state = f"version {made[name]}" if name in made else "unchanged"
+            print(
+                f"{name}: {len(new[name]) if isinstance(new[name], list) else 1} rows, {state}",
+                file=sys.stderr,
+            )
+        return 0
+
+    return _with_store(args, store_them)
+
+
+def _roster_import(args: argparse.Namespace, lang: str) -> int:
+    from edge.codec import school_to_datasets, to_plain
+    from edge.roster import read_enrolments, read_leave, read_roster
+    from sync import datasets
+
+    roster = read_roster(args.file)
+
+    def build(store: ServerStore, config: ServerConfig) -> dict[str, Any]:
+        plain = school_to_datasets(roster)
+        # Cards given out at a console stay, unless the file gives their uid to someone else.
+        new = {"students": plain["students"], "guardians": plain["guardians"],
+               "cards": datasets.with_assignments(store.db, plain["cards"])}  # fmt: skip
+        known = replace(datasets.school(store.db), students=roster.students)
+        if args.enrolments:
+            new["enrolments"] = [to_plain(e) for e in read_enrolments(args.enrolments, known)]
+        if args.leave:
+            new["leave"] = [to_plain(x) for x in read_leave(args.leave, known)]
+        return new
+
+    new = _with_store(args, build)
+    return _store_versions(args, new, f"roster {args.file.name}")
+
+
+def _roster_export(args: argparse.Namespace, lang: str) -> int:
+    from edge.roster import write_roster
+    from sync import datasets
+
+    def export(store: ServerStore, config: ServerConfig) -> int:
+        write_roster(datasets.school(store.db), args.file, lang=lang)
+        return 0
+
+    return _with_store(args, export)
+
+
+def _dataset_put(args: argparse.Namespace, lang: str) -> int:
+    try:
+        rows = json.loads(args.file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{args.file}: not JSON: {error}") from None
+    return _store_versions(args, {args.name: rows}, f"file {args.file.name}")
+
+
+def _dataset_sample(args: argparse.Namespace, lang: str) -> int:
+    from edge.codec import school_to_datasets
+    from edge.sample import sample_school
+
+    return _store_versions(args, school_to_datasets(sample_school(args.seed)), f"sample school {args.seed}")
+
+
+def _dataset_list(args: argparse.Namespace, lang: str) -> int:
+    from sync import datasets
+
+    def show(store: ServerStore, config: ServerConfig) -> int:
+        latest = datasets.latest(store.db)
+        held = datasets.deliveries(store.db)
+        for name, version in sorted(latest.items()):
+            have = {device: found[name].version for device, found in held.items() if name in found}
+            devices = " ".join(
+                f"{d}={v}{'' if v == version.version else '*'}" for d, v in sorted(have.items())
+            )
+            print(f"{name}\tv{version.version}\t{version.sha256[:12]}\t{devices}")
+        return 0
+
+    return _with_store(args, show)
+
+
+def _resume(args: argparse.Namespace, lang: str) -> int:
+    def resume(store: ServerStore, config: ServerConfig) -> int:
+        if config.device(args.device) is None:
+            raise ValueError(f"{args.config}: no device {args.device!r}")
+        done = store.resume(args.device, _now(config))
+        print(f"{args.device}: ingest resumed (was stopped: {done['was']})", file=sys.stderr)
+        return 0
+
+    return _with_store(args, resume)

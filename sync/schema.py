@@ -1,0 +1,172 @@
+"""Provides the school server's SQLite schema, as sqlite-utils `Migrations` (applied in order, once each)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("rollcall.server")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    # Every device's events, keyed by the stream they came in (device, epoch) and their seq there:
+    # a replayed page inserts nothing, a re-imaged device's new epoch cannot collide with the old.
+    # `device` is the server's name for the device (its config), the stream's name; `device_id`
+    # is what the event says. STRICT: a wrongly typed field is refused by SQLite, not stored.
+    db.execute(
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            device TEXT NOT NULL,
+            epoch TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            uuid TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            reader_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            card_uid TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL,
+            boot_id TEXT NOT NULL,
+            boottime_ns INTEGER NOT NULL,
+            clock_trusted INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            data TEXT NOT NULL,
+            day TEXT NOT NULL,
+            time_flag TEXT NOT NULL,
+            rebased_at TEXT NOT NULL DEFAULT '',
+            received_at TEXT NOT NULL,
+            UNIQUE (device, epoch, seq)
+        ) STRICT
+        """
+    )
+    db.execute("CREATE INDEX events_day ON events (day)")
+    # Only the few events still waiting for an anchor: a partial index costs nothing per tap.
+    db.execute(
+        "CREATE INDEX events_unplaced ON events (device, boot_id) WHERE time_flag IN ('untrusted', 'future')"
+    )
+    db.execute(
+        """
+        CREATE TABLE devices (
+            device TEXT PRIMARY KEY,
+            epoch TEXT NOT NULL,
+            stopped TEXT NOT NULL DEFAULT '',
+            stopped_at TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    # The cursor: the last seq of each stream that is on this disk. It moves in the transaction
+    # that stores the events up to it, never in another one.
+    db.execute(
+        """
+        CREATE TABLE streams (
+            device TEXT NOT NULL,
+            epoch TEXT NOT NULL,
+            after INTEGER NOT NULL,
+            head_seq INTEGER NOT NULL,
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (device, epoch)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE alarms (
+            id INTEGER PRIMARY KEY,
+            device TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            raised_at TEXT NOT NULL,
+            resolved_at TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE anchors (
+            device TEXT NOT NULL,
+            boot_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            offset_ns INTEGER NOT NULL,
+            error_ns INTEGER NOT NULL,
+            taken_at TEXT NOT NULL,
+            PRIMARY KEY (device, boot_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE dataset_versions (
+            name TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            source TEXT NOT NULL,
+            PRIMARY KEY (name, version)
+        )
+        """
+    )
+    # What each device last said it has installed (its GET /datasets, or a PUT it accepted).
+    db.execute(
+        """
+        CREATE TABLE deliveries (
+            device TEXT NOT NULL,
+            name TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            checked_at TEXT NOT NULL,
+            PRIMARY KEY (device, name)
+        )
+        """
+    )
+    # Cards given out at a device's console: they go back down in the next cards snapshot.
+    db.execute(
+        """
+        CREATE TABLE card_assignments (
+            uid TEXT PRIMARY KEY,
+            student TEXT NOT NULL,
+            at TEXT NOT NULL,
+            device TEXT NOT NULL,
+            event_uuid TEXT NOT NULL
+        )
+        """
+    )
+    # One row per (target, alert), written before the first attempt: an alert is never queued twice.
+    db.execute(
+        """
+        CREATE TABLE outbox (
+            target TEXT NOT NULL,
+            alert_key TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_at TEXT NOT NULL,
+            sent_at TEXT NOT NULL DEFAULT '',
+            last_error TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (target, alert_key)
+        )
+        """
+    )
+    db.execute("CREATE INDEX outbox_pending ON outbox (target, next_at) WHERE status = 'pending'")
+    db.execute(
+        """
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            role TEXT NOT NULL,
+            address TEXT NOT NULL,
+            route TEXT NOT NULL,
+            what TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX audit_at ON audit (at)")

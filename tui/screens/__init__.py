@@ -1,0 +1,1 @@
+"""Provides the console's screens (one per function key) and its dialogs."""

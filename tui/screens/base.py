@@ -1,0 +1,64 @@
+"""Provides `BoardScreen`: a main screen that shows the app's board, redrawn only while it is on view."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from tui.board import Board
+from tui.text import localise, tr
+from tui.widgets.status_bar import StatusBar
+
+
+class BoardScreen(Screen[None]):
+    """Watches the app's `board`; a screen not on view only notes that it is stale and catches up on resume."""
+
+    TITLE_KEY: ClassVar[str] = ""
+    BINDINGS: ClassVar[list[BindingType]] = []
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stale = True
+        localise(self)
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield from self.compose_body()
+        yield Footer(compact=True, show_command_palette=False)
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    @property
+    def board(self) -> Board:
+        board: Board = getattr(self.app, "board", Board())
+        return board
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "board", self._board_changed, init=True)
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._draw(self.board)
+
+    def _board_changed(self, board: Board) -> None:
+        if self.is_current:
+            self._draw(board)
+        else:
+            self._stale = True
+
+    def _draw(self, board: Board) -> None:
+        self._stale = False
+        status = self.query_one(StatusBar)
+        status.title = f"{tr(self, 'tui.title')} · {tr(self, self.TITLE_KEY)}"
+        status.online, status.offline_since = board.online, board.offline_since
+        status.problem, status.device_now = board.problem, board.device_now
+        self.show(board)
+
+    def show(self, board: Board) -> None:
+        """Set the screen's widgets from `board` (attributes down)."""
+

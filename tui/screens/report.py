@@ -1,0 +1,138 @@
+"""Provides `ReportScreen` (F5): the zero reports — each room's, with its lists, and the school-wide line.
+
+S signs the highlighted room's report (a staff id, or a staff card tapped on any reader);
+X exports it, A exports every room's report of the day, to CSV files an office can open.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.widgets import DataTable, Static
+
+from edge.i18n import t
+from tui.board import Board, totals
+from tui.messages import Export, Sign, WantReport
+from tui.rows import Report, SessionRow
+from tui.screens.base import BoardScreen
+from tui.screens.sign_dialog import SignDialog
+from tui.text import tr
+
+LISTED = ("missing", "not_yet_arrived", "still_waiting", "left_early", "on_leave", "late")
+LISTED_NAMES = 12  # per list: the whole list is in the export; the screen says how many there are
+COUNTS = ("enrolled", "present", "late", "on_leave", "missing", "left_early", "picked_up", "walked_home", "still_waiting")
+
+
+class ReportScreen(BoardScreen):
+    TITLE_KEY = "tui.screen.report"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "sign", "tui.key.sign", key_display="S"),
+        Binding("x", "export", "tui.key.export", key_display="X"),
+        Binding("a", "export_all", "tui.key.export_all", key_display="A"),
+    ]
+
+    report: reactive[Report | None] = reactive(None)
+    """The highlighted session's full report (set by the app when the device answers)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sessions: tuple[SessionRow, ...] = ()
+
+    def compose_body(self) -> ComposeResult:
+        table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=True, id="reports")
+        for key in ("tui.col.room", "tui.col.service", "tui.col.enrolled", "tui.col.present", "tui.col.missing",
+                    "tui.col.still_waiting", "tui.col.status", "tui.col.report"):  # fmt: skip
+            table.add_column(tr(self, key))
+        yield table
+        yield Static(id="report-detail")
+        yield Static(id="school-line")
+
+    @property
+    def highlighted(self) -> SessionRow | None:
+        row = self.query_one("#reports", DataTable).cursor_row
+        return self.sessions[row] if 0 <= row < len(self.sessions) else None
+
+    def show(self, board: Board) -> None:
+        table: DataTable[str | Text] = self.query_one("#reports", DataTable)
+        chosen = self.highlighted
+        self.sessions = board.sessions
+        table.clear()
+        for session in board.sessions:
+            table.add_row(*self._cells(session), key=session.id)
+        ids = [s.id for s in self.sessions]
+        if ids:
+            table.move_cursor(row=ids.index(chosen.id) if chosen and chosen.id in ids else 0)
+        self.query_one("#school-line", Static).update(self._school(board.sessions))
+        self._want_report()
+
+    def _cells(self, session: SessionRow) -> list[str | Text]:
+        clean = Text(f"✓ {tr(self, 'report.clean')}", style="green") if session.clean else Text(
+            f"✗ {tr(self, 'report.not_clean')}", style="bold red")  # fmt: skip
+        signed = (Text(f"✓ {tr(self, 'tui.report.signed_short')}", style="green") if session.signed
+                  else Text(f"! {tr(self, 'report.unsigned')}", style="yellow"))  # fmt: skip
+        numbers = [Text(str(session.count(n)), justify="right") for n in ("enrolled", "present", "missing", "still_waiting")]
+        return [session.room, f"{session.service} {session.start:%H:%M}", *numbers, clean, signed]
+
+    def _school(self, sessions: tuple[SessionRow, ...]) -> Text:
+        summed = totals(sessions)
+        parts = " · ".join(f"{tr(self, 'report.' + name)} {summed.get(name, 0)}" for name in COUNTS)
+        closed = bool(sessions) and all(s.signed for s in sessions) and not summed.get("still_waiting")
+        text = Text(f"{tr(self, 'report.school')}: ", style="bold")
+        text.append(parts + "\n")
+        text.append(("✓ " if closed else "… ") + tr(self, "report.day_closed" if closed else "report.day_open"),
+                    style="bold green" if closed else "bold")  # fmt: skip
+        return text
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._want_report()
+
+    def _want_report(self) -> None:
+        session = self.highlighted
+        if session is not None and self.is_current:
+            self.post_message(WantReport(session.id))
+
+    def watch_report(self, report: Report | None) -> None:
+        detail = self.query_one("#report-detail", Static)
+        session = self.highlighted
+        if report is None or session is None or report.session.id != session.id:
+            detail.update("")
+            return
+        lang = str(getattr(self.app, "lang", "zh"))
+        text = Text(f"{report.session.room} {report.session.service}  ", style="bold")
+        if report.session.signed:
+            text.append(t("report.signed", lang, by=report.signer or report.session.signed_by,
+                          at=report.session.signed_at[11:16]) + "\n", style="green")  # fmt: skip
+        else:
+            text.append(t("report.unsigned", lang) + "\n", style="yellow")
+        for name in LISTED:
+            lines = report.lists.get(name, ())
+            if not lines:
+                continue
+            style = "bold red" if name == "missing" else ""
+            text.append(f"{t('report.' + name, lang)} ({len(lines)}): ", style=style or "bold")
+            shown = "、".join(f"{line.name}({line.class_name})" for line in lines[:LISTED_NAMES])
+            text.append(shown + ("、…" if len(lines) > LISTED_NAMES else "") + "\n", style=style)
+        detail.update(text)
+
+    def action_sign(self) -> None:
+        session = self.highlighted
+        if session is None:
+            return
+
+        def sign(staff_id: str | None) -> None:
+            if staff_id:
+                self.post_message(Sign(session.id, staff_id))
+
+        self.app.push_screen(SignDialog(session), sign)
+
+    def action_export(self) -> None:
+        session = self.highlighted
+        if session is not None:
+            self.post_message(Export(session.id))
+
+    def action_export_all(self) -> None:
+        self.post_message(Export(""))

@@ -39,3 +39,15 @@ def test_starting_the_edge_service_loads_no_textual(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=False, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "clean"
+
+
+def test_the_command_line_of_the_device_loads_no_textual() -> None:
+    """`rollcall edge` builds the whole parser, which names the console's and server's commands lazily."""
+    script = (
+        "import sys, edge.cli\n"
+        "edge.cli.build_parser()\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))) or 'clean')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "clean"

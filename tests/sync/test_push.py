@@ -93,16 +93,24 @@ async def test_under_faults_a_device_never_shows_a_partial_or_older_dataset(
         ):
             proxy.faults = phase
             proxy.kill_all()
+            before = sum(proxy.injected.values())
             await store(running, {"students": renamed(n)})
             made |= await _all_versions(running)
-            await asyncio.sleep(0.5)
+            # Each phase lasts until it has done its damage (not a fixed time: CI machines are slow or fast).
+            if n == 4:
+                # At least one upload cut mid-body. Not two: when a roster fits before the drawn cut point the
+                # retry goes through whole, so a second cut is chance, not the scenario (seen once in CI).
+                await eventually(lambda: proxy.injected["cut_request"] >= 1, within=30, what="an upload cut short")
+            else:
+                await eventually(lambda: sum(proxy.injected.values()) >= before + 2, within=30,  # noqa: B023
+                                 what="faults injected in this phase")  # fmt: skip
         proxy.faults = Faults()
         proxy.kill_all()
         latest = {name: v for (name, v) in made}
         await eventually(lambda: {n: v for n, (v, _, _) in device_datasets(edge).items()} == latest, within=30,
                          what="the latest of every dataset on the device")  # fmt: skip
         await eventually(lambda: status.datasets_behind == 0)
-        assert proxy.injected["cut_request"] >= 2, proxy.injected
+        assert proxy.injected["cut_request"] >= 1, proxy.injected
         assert not [
             r for r in caplog.records if "api_bug" in r.getMessage()
         ]  # a cut upload is no bug of the device's

@@ -10,9 +10,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from edge.audit_log import append_audit
 from edge.store import Store
-
-AUDIT_COLUMNS = ("at", "actor", "role", "address", "route", "what")
 
 # The server's acknowledgement: the highest `after` its token asked the change feed for. Every
 # event up to it is on the server, so only those may be purged.
@@ -20,13 +19,8 @@ SERVER_ACK = "server_ack"
 
 
 def audit(store: Store, entry: Mapping[str, str]) -> None:
-    """Append one audit row (`AUDIT_COLUMNS`) durably."""
-    with store.db.atomic():
-        store.db.execute(
-            "INSERT INTO audit (at, actor, role, address, route, what) "
-            "VALUES (:at, :actor, :role, :address, :route, :what)",
-            {name: entry[name] for name in AUDIT_COLUMNS},
-        )
+    """Append one audit row durably."""
+    append_audit(store.db, entry)
 
 
 def audit_rows(store: Store, after: int = 0) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from edge.audit_log import create_audit_table
 from edge.codec import (
     DATASETS,
     DatasetError,
@@ -70,21 +71,7 @@ def m001_initial(db: Database) -> None:
 
 @migrations()
 def m002_audit(db: Database) -> None:
-    """Who read personal data or overrode the rules, through which route, about whom, and when."""
-    db.execute(
-        """
-        CREATE TABLE audit (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            at TEXT NOT NULL,
-            actor TEXT NOT NULL,
-            role TEXT NOT NULL,
-            address TEXT NOT NULL,
-            route TEXT NOT NULL,
-            what TEXT NOT NULL
-        )
-        """
-    )
-    db.execute("CREATE INDEX audit_at ON audit (at)")
+    create_audit_table(db)
 
 
 _INSERT_EVENT = """

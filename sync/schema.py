@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from edge.audit_log import create_audit_table
+
 migrations = Migrations("rollcall.server")
 
 
@@ -156,17 +158,4 @@ def m001_initial(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX outbox_pending ON outbox (target, next_at) WHERE status = 'pending'")
-    db.execute(
-        """
-        CREATE TABLE audit (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            at TEXT NOT NULL,
-            actor TEXT NOT NULL,
-            role TEXT NOT NULL,
-            address TEXT NOT NULL,
-            route TEXT NOT NULL,
-            what TEXT NOT NULL
-        )
-        """
-    )
-    db.execute("CREATE INDEX audit_at ON audit (at)")
+    create_audit_table(db)

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import orjson
 from sqlite_utils import Database
 
+from edge.audit_log import append_audit
 from edge.store import StoreError
 from sync import datasets
 from sync.clock import (
@@ -409,12 +410,7 @@ class ServerStore:
     # -- privacy: the audit log and retention ----------------------------------------------------
 
     def audit(self, entry: Mapping[str, str]) -> None:
-        with self.db.atomic():
-            self.db.execute(
-                "INSERT INTO audit (at, actor, role, address, route, what) "
-                "VALUES (:at, :actor, :role, :address, :route, :what)",
-                {name: entry[name] for name in ("at", "actor", "role", "address", "route", "what")},
-            )
+        append_audit(self.db, entry)
 
     def audit_rows(self, after: int, limit: int) -> list[dict[str, Any]]:
         cursor = self.db.execute("SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?", [after, limit])

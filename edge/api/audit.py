@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -16,16 +17,21 @@ from edge.api.keys import IDENTITY, SERVICE
 from edge.privacy import audit as write_audit
 
 
-async def audit(request: web.Request, what: Mapping[str, Any]) -> None:
-    service = request.app[SERVICE]
+def audit_entry(request: web.Request, at: datetime, what: Mapping[str, Any]) -> dict[str, str]:
+    """The audit row for this request: who (token name and role), from where, which route, about whom."""
     identity = request[IDENTITY]
     route = request.match_info.route.resource
-    entry = {
-        "at": service.clock.now().isoformat(),
+    return {
+        "at": at.isoformat(),
         "actor": identity.actor,
         "role": identity.role,
         "address": request.remote or "",
         "route": f"{request.method} {route.canonical if route else request.path}",
         "what": json.dumps(what, ensure_ascii=False, sort_keys=True),
     }
+
+
+async def audit(request: web.Request, what: Mapping[str, Any]) -> None:
+    service = request.app[SERVICE]
+    entry = audit_entry(request, service.clock.now(), what)
     await service.recorder.write(lambda store: write_audit(store, entry))

@@ -6,15 +6,10 @@ pings the watchdog from its event loop and says STOPPING=1 on the way down (edge
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
-from aiohttp import web
-
-from edge import notify
 from edge.api import create_app
-from edge.api.serve import serve
+from edge.api.serve import serve_under_systemd
 from edge.boot import Boot, BootInfo, SimBoot
 from edge.config import EdgeConfig
 from edge.recorder import Recorder
@@ -53,20 +48,9 @@ async def run_edge(config: EdgeConfig) -> int:
         "device %s starting: %d readers, database %s", config.device_id, len(service.readers), config.database
     )
 
-    def ready(address: str) -> None:  # the store and readers started with the app; now the API answers too
-        notify.ready(f"device {config.device_id}: {len(service.readers)} readers, API on http://{address}")
-
-    async def stopping(app: web.Application) -> None:
-        notify.stopping(f"device {config.device_id} stopping")
-
-    app.on_shutdown.insert(0, stopping)
-    # On the serving loop itself, for the whole life of the process: a wedged loop stops the pings.
-    pinger = asyncio.create_task(notify.watchdog_loop(), name="systemd-watchdog")
-    try:
-        status = await serve(app, config.listen, on_ready=ready)
-    finally:
-        pinger.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pinger
+    # The store and readers start with the app; READY follows once the API answers too.
+    status = await serve_under_systemd(
+        app, config.listen, f"device {config.device_id}: {len(service.readers)} readers"
+    )
     log.info("device %s stopped", config.device_id)
     return status

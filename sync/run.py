@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
-from aiohttp import web
-
-from edge import notify
-from edge.api.serve import serve
+from edge.api.serve import serve_under_systemd
 from sync.app import create_app
 from sync.config import ServerConfig
 from sync.server import SchoolServer
@@ -25,19 +20,8 @@ async def run_server(config: ServerConfig) -> int:
         "server %s starting: %d devices, database %s", config.server_id, len(config.devices), config.database
     )
 
-    def ready(address: str) -> None:
-        notify.ready(f"server {config.server_id}: {len(config.devices)} devices, API on http://{address}")
-
-    async def stopping(app: web.Application) -> None:
-        notify.stopping(f"server {config.server_id} stopping")
-
-    app.on_shutdown.insert(0, stopping)
-    pinger = asyncio.create_task(notify.watchdog_loop(), name="systemd-watchdog")
-    try:
-        status = await serve(app, config.listen, on_ready=ready)
-    finally:
-        pinger.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pinger
+    status = await serve_under_systemd(
+        app, config.listen, f"server {config.server_id}: {len(config.devices)} devices"
+    )
     log.info("server %s stopped", config.server_id)
     return status

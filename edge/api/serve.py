@@ -8,6 +8,7 @@ line per request without the query string: it can hold a token (`/live?token=`) 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from edge import notify
 from edge.api.keys import FAILURES, HALT
 from edge.config import split_listen
 
@@ -36,7 +38,9 @@ class AccessLog(AbstractAccessLogger):
 async def serve(app: web.Application, listen: str, on_ready: Callable[[str], None] | None = None) -> int:
     """Serve until asked to stop; 0 on a clean stop, 1 when a background task failed."""
     host, port = split_listen(listen)
-    runner = web.AppRunner(app, access_log_class=AccessLog, shutdown_timeout=SHUTDOWN_TIMEOUT, handle_signals=False)
+    runner = web.AppRunner(
+        app, access_log_class=AccessLog, shutdown_timeout=SHUTDOWN_TIMEOUT, handle_signals=False
+    )
     await runner.setup()
     halt = app[HALT]
     loop = asyncio.get_running_loop()
@@ -55,6 +59,29 @@ async def serve(app: web.Application, listen: str, on_ready: Callable[[str], Non
             loop.remove_signal_handler(sig)
         await runner.cleanup()
     return 1 if app[FAILURES] else 0
+
+
+async def serve_under_systemd(app: web.Application, listen: str, name: str) -> int:
+    """`serve`, telling systemd READY once the API answers, STOPPING first on shutdown, and WATCHDOG meanwhile.
+
+    The pings come from this loop itself, for the whole life of the process: a wedged loop stops them.
+    `name` says what is running in systemd's status line ("device gate-1: 3 readers").
+    """
+
+    async def stopping(app: web.Application) -> None:
+        notify.stopping(f"{name.split(':')[0]} stopping")
+
+    def ready(address: str) -> None:
+        notify.ready(f"{name}, API on http://{address}")
+
+    app.on_shutdown.insert(0, stopping)
+    pinger = asyncio.create_task(notify.watchdog_loop(), name="systemd-watchdog")
+    try:
+        return await serve(app, listen, on_ready=ready)
+    finally:
+        pinger.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pinger
 
 
 def _address(runner: web.AppRunner) -> str | None:

@@ -75,16 +75,20 @@ class EdgeConfig:
         return self.data_dir / "rollcall.sqlite3"
 
 
-def load_config(path: Path) -> EdgeConfig:
+def read_toml(path: Path) -> dict[str, Any]:
+    """The file's TOML; ConfigError naming the file when it is missing, unreadable or not TOML."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    return parse_config(raw, str(path), base=path.parent)
+
+
+def load_config(path: Path) -> EdgeConfig:
+    return parse_config(read_toml(path), str(path), base=path.parent)
 
 
 def parse_config(raw: Mapping[str, Any], source: str, base: Path = Path(".")) -> EdgeConfig:
@@ -120,7 +124,9 @@ def parse_config(raw: Mapping[str, Any], source: str, base: Path = Path(".")) ->
         timezone=timezone,
         debounce_seconds=float(debounce),
         listen=listen,
-        tokens=tuple(parse_token(t, f"api.tokens[{i}]", where) for i, t in enumerate(where.list(api, "tokens"))),
+        tokens=tuple(
+            parse_token(t, f"api.tokens[{i}]", where) for i, t in enumerate(where.list(api, "tokens"))
+        ),
         readers=readers,
         sim=sim,
         retention_days=_retention(raw, where),

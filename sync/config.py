@@ -8,7 +8,6 @@ devices' pull tokens are the exception: the server presents them, so it must hol
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from edge.config import MAX_RETENTION_DAYS, ConfigError, Token, Where, parse_token, split_listen
+from edge.config import MAX_RETENTION_DAYS, ConfigError, Token, Where, parse_token, read_toml, split_listen
 
 NOTIFY_KINDS = ("webhook", "wecom", "dingtalk")
 # The alert kinds a notification target may choose from: every kind `sync.view` ranks (a test holds them equal).
@@ -88,15 +87,7 @@ class ServerConfig:
 
 
 def load_server_config(path: Path) -> ServerConfig:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    return parse_server_config(raw, str(path), base=path.parent)
+    return parse_server_config(read_toml(path), str(path), base=path.parent)
 
 
 def parse_server_config(raw: Mapping[str, Any], source: str, base: Path = Path(".")) -> ServerConfig:

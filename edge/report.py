@@ -28,6 +28,11 @@ class StudentLine:
     seen_at: str = ""
     note: str = ""
 
+    @property
+    def last_seen(self) -> str:
+        """`gate-in 18:02`, or empty when the child has not tapped anywhere today."""
+        return f"{self.place} {self.seen_at[11:16]}".strip() if self.place else ""
+
 
 @dataclass(frozen=True, slots=True)
 class ZeroReport:

@@ -72,8 +72,8 @@ def school_summary(reports: Sequence[ZeroReport], lang: str) -> str:
 
 def _line(line: StudentLine) -> str:
     bits = [line.name, line.class_name, line.guardian, line.phone]
-    if line.place:
-        bits.append(f"@{line.place} {line.seen_at[11:16]}")
+    if line.last_seen:
+        bits.append(f"@{line.last_seen}")
     if line.note:
         bits.append(line.note)
     return "  ".join(b for b in bits if b)

@@ -15,6 +15,7 @@ from typing import Any
 from edge.feed import SHAPES
 from edge.i18n import t
 from edge.model import SIGNALS, Outcome, Signal
+from edge.report import StudentLine
 
 COUNT_NAMES = ("present", "late", "on_leave", "missing", "left_early", "picked_up", "walked_home", "still_waiting")
 
@@ -44,25 +45,6 @@ class SessionRow:
 
     def count(self, name: str) -> int:
         return self.enrolled if name == "enrolled" else int(self.counts.get(name, 0))
-
-
-@dataclass(frozen=True, slots=True)
-class StudentLine:
-    """A child as a report or an alert names them: who, which class, whom to call, where last seen."""
-
-    id: str
-    name: str
-    class_name: str
-    guardian: str = ""
-    phone: str = ""
-    place: str = ""
-    seen_at: str = ""
-    note: str = ""
-
-    @property
-    def last_seen(self) -> str:
-        """`gate-in 18:02`, or empty when the child has not tapped anywhere today."""
-        return f"{self.place} {self.seen_at[11:16]}".strip() if self.place else ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import WSCloseCode, web
@@ -30,6 +32,7 @@ from edge.api.routing import GUARD, STRING, Param, Route, roles
 from edge.api.snapshot import snapshot
 from edge.codec import event_to_json
 from edge.feed import view
+from edge.model import Event, School
 
 log = logging.getLogger("rollcall.api")
 
@@ -48,7 +51,25 @@ class LiveHub:
                     await ws.close(code=WSCloseCode.GOING_AWAY, message=b"the device is shutting down")
 
 
-async def live(request: web.Request) -> web.StreamResponse:
+@dataclass(frozen=True, slots=True)
+class LiveFeed:
+    """Where one live stream's snapshot and events come from: the device's service, or the school server.
+
+    `subscribe` hands out a bounded queue (a `None` in it means "you fell behind"); `snapshot(lang)`
+    gives the snapshot message, whose `head_seq` is the log position it holds, and the roster to
+    describe later events with; `position(item)` reads a queued item as (log position, event).
+    """
+
+    subscribe: Callable[[], asyncio.Queue[Any]]
+    unsubscribe: Callable[[asyncio.Queue[Any]], None]
+    snapshot: Callable[[str], Awaitable[tuple[dict[str, Any], School]]]
+    position: Callable[[Any], tuple[int, Event]]
+    send_timeout: float
+    audit: Callable[[web.Request, Mapping[str, Any]], Awaitable[None]]
+
+
+async def serve_live(request: web.Request, feed: LiveFeed) -> web.StreamResponse:
+    """The WebSocket: a snapshot, then every event after it, a fresh snapshot whenever the client fell behind."""
     # compress=False: deflating each message once per client would multiply a tap's cost by the
     # number of consoles; 64 KiB unsent is where a client counts as not reading (aiohttp drains there).
     ws = web.WebSocketResponse(compress=False, heartbeat=30.0, writer_limit=64 * 1024)
@@ -56,13 +77,13 @@ async def live(request: web.Request) -> web.StreamResponse:
         raise BadRequest("this route is a WebSocket: connect with an Upgrade: websocket request",
                          code="websocket_required")  # fmt: skip
     lang = query_choice(query(request, ("token", "lang")), "lang", ("zh", "en"))
-    await audit(request, {"live": "connect"})
+    await feed.audit(request, {"live": "connect"})
     await ws.prepare(request)
     hub = request.app[LIVE]
     hub.clients.add(ws)
     tasks = (
         asyncio.create_task(_receive(ws), name="live-receiver"),
-        asyncio.create_task(_send_forever(request, ws, lang), name="live-sender"),
+        asyncio.create_task(_send_forever(request, ws, feed, lang), name="live-sender"),
     )
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -75,6 +96,26 @@ async def live(request: web.Request) -> web.StreamResponse:
                 log.error("live_client_failed remote=%s", request.remote, exc_info=result)
         await _close(request, ws)
     return ws
+
+
+async def live(request: web.Request) -> web.StreamResponse:
+    service, options = request.app[SERVICE], request.app[OPTIONS]
+
+    async def device_snapshot(lang: str) -> tuple[dict[str, Any], School]:
+        state, school = await service.recorder.query(
+            lambda v: (snapshot(v, service.clock.now(), options.live_recent, lang), v.school)
+        )
+        return state | {"readers": dict(service.reader_states)}, school
+
+    feed = LiveFeed(
+        subscribe=lambda: service.subscribers.subscribe(options.live_queue),
+        unsubscribe=service.subscribers.unsubscribe,
+        snapshot=device_snapshot,
+        position=lambda event: (event.seq, event),
+        send_timeout=options.live_send_timeout,
+        audit=audit,
+    )
+    return await serve_live(request, feed)
 
 
 async def _receive(ws: web.WebSocketResponse) -> None:
@@ -92,31 +133,29 @@ async def _close(request: web.Request, ws: web.WebSocketResponse) -> None:
         request.transport.abort()  # a client that does not read cannot take a close frame either
 
 
-async def _send_forever(request: web.Request, ws: web.WebSocketResponse, lang: str) -> None:
-    app = request.app
-    service, options, hub = app[SERVICE], app[OPTIONS], app[LIVE]
+async def _send_forever(request: web.Request, ws: web.WebSocketResponse, feed: LiveFeed, lang: str) -> None:
+    hub = request.app[LIVE]
 
     async def send(message: dict[str, Any]) -> None:
-        async with asyncio.timeout(options.live_send_timeout):
+        async with asyncio.timeout(feed.send_timeout):
             await ws.send_str(dumps(message))
 
     try:
         while True:
-            queue = service.subscribers.subscribe(options.live_queue)  # before the snapshot: miss nothing
+            queue = feed.subscribe()  # before the snapshot: miss nothing
             try:
-                state, school = await service.recorder.query(
-                    lambda view: (snapshot(view, service.clock.now(), options.live_recent, lang), view.school)
-                )
-                await send(state | {"readers": dict(service.reader_states)})
-                while (event := await queue.get()) is not None:
-                    if event.seq > state["head_seq"]:  # older ones are in the snapshot
+                state, school = await feed.snapshot(lang)
+                await send(state)
+                while (item := await queue.get()) is not None:
+                    position, event = feed.position(item)
+                    if position > state["head_seq"]:  # older ones are in the snapshot
                         parts = view(event, school, lang)
                         await send({"type": "event", "event": event_to_json(event), "text": parts["text"],
                                     "view": parts})  # fmt: skip
                 hub.resnapshots += 1
                 await send({"type": "resnapshot"})
             finally:
-                service.subscribers.unsubscribe(queue)
+                feed.unsubscribe(queue)
     except (TimeoutError, ConnectionError) as error:
         log.warning("live_client_dropped remote=%s reason=%s", request.remote, type(error).__name__)
         if request.transport is not None:

@@ -8,18 +8,13 @@ fresh snapshot when the client fell behind — or when a device caught up by tho
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 from aiohttp import web
 
-from edge.api.errors import BadRequest, dumps
-from edge.api.keys import LIVE
-from edge.api.parse import query, query_choice
+from edge.api.live import LiveFeed, serve_live
 from edge.api.routing import GUARD, STRING, Param, Route, roles
 from edge.api.snapshot import session_summary
 from edge.codec import event_to_json
@@ -29,8 +24,6 @@ from sync.api.actions import alert_line
 from sync.api.audit import audit
 from sync.api.keys import SCHOOL
 from sync.view import SchoolAlert, SchoolView
-
-log = logging.getLogger("rollcall.api")
 
 SEND_TIMEOUT = 30.0  # s a client may take to accept one message before it is dropped
 
@@ -56,68 +49,23 @@ def _snapshot_and_roster(
 
 
 async def live(request: web.Request) -> web.StreamResponse:
-    ws = web.WebSocketResponse(compress=False, heartbeat=30.0, writer_limit=64 * 1024)
-    if not ws.can_prepare(request).ok:
-        raise BadRequest("this route is a WebSocket: connect with an Upgrade: websocket request",
-                         code="websocket_required")  # fmt: skip
-    lang = query_choice(query(request, ("token", "lang")), "lang", ("zh", "en"))
-    await audit(request, {"live": "connect"})
-    await ws.prepare(request)
-    hub = request.app[LIVE]
-    hub.clients.add(ws)
-    tasks = (asyncio.create_task(_drain(ws)), asyncio.create_task(_send_forever(request, ws, lang)))
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        hub.clients.discard(ws)
-        for task in tasks:
-            task.cancel()
-        for result in await asyncio.gather(*tasks, return_exceptions=True):
-            if isinstance(result, Exception):
-                log.error("live_client_failed remote=%s", request.remote, exc_info=result)
-        if not ws.closed:
-            with contextlib.suppress(TimeoutError, ConnectionError):
-                async with asyncio.timeout(1.0):
-                    await ws.close()
-    return ws
+    school = request.app[SCHOOL]
 
+    async def school_snapshot(lang: str) -> tuple[dict[str, Any], School]:
+        found = await school.check_alerts()
+        return await school.query(
+            partial(_snapshot_and_roster, now=school.clock.now(), found=found, lang=lang)
+        )
 
-async def _drain(ws: web.WebSocketResponse) -> None:
-    async for _ in ws:  # the client has nothing to say, but reading answers its pings
-        pass
-
-
-async def _send_forever(request: web.Request, ws: web.WebSocketResponse, lang: str) -> None:
-    school, hub = request.app[SCHOOL], request.app[LIVE]
-
-    async def send(message: dict[str, Any]) -> None:
-        async with asyncio.timeout(SEND_TIMEOUT):
-            await ws.send_str(dumps(message))
-
-    try:
-        while True:
-            queue = school.live.subscribe()  # before the snapshot: miss nothing
-            try:
-                found = await school.check_alerts()
-                now = school.clock.now()
-                state, roster = await school.query(
-                    partial(_snapshot_and_roster, now=now, found=found, lang=lang)
-                )
-                await send(state)
-                while (item := await queue.get()) is not None:
-                    row_id, event = item
-                    if row_id > state["head_seq"]:
-                        parts = feed_view(event, roster, lang)
-                        await send({"type": "event", "event": event_to_json(event), "text": parts["text"],
-                                    "view": parts})  # fmt: skip
-                hub.resnapshots += 1
-                await send({"type": "resnapshot"})
-            finally:
-                school.live.unsubscribe(queue)
-    except (TimeoutError, ConnectionError) as error:
-        log.warning("live_client_dropped remote=%s reason=%s", request.remote, type(error).__name__)
-        if request.transport is not None:
-            request.transport.abort()
+    feed = LiveFeed(
+        subscribe=school.live.subscribe,
+        unsubscribe=school.live.unsubscribe,
+        snapshot=school_snapshot,
+        position=lambda item: item,  # (the server log's row id, the event)
+        send_timeout=SEND_TIMEOUT,
+        audit=audit,
+    )
+    return await serve_live(request, feed)
 
 
 ROUTES = (

@@ -1,8 +1,8 @@
 """Provides `create_app(config, school)`: the school server's aiohttp application, its routes and lifecycle.
 
-The device's pieces where they fit (STYLE 5, 6): `edge.api.auth` (hashed tokens, roles, slowdown),
-`edge.api.errors` (one error shape), `edge.api.routing` (a route and its OpenAPI description in
-one place), `edge.api.openapi`, `edge.api.live.LiveHub` and `edge.api.lifecycle` (background
+The device's pieces where they fit (STYLE 5, 6): `edge.web.auth` (hashed tokens, roles, slowdown),
+`edge.web.errors` (one error shape), `edge.web.routing` (a route and its OpenAPI description in
+one place), `edge.web.openapi`, `edge.web.live` (the live stream engine) and `edge.web.serve` (background
 tasks that end the process when they fail, so systemd restarts it). Each long-lived part is a
 `cleanup_ctx`: the store, view and client session first, then the workers, stopped in reverse.
 """
@@ -17,15 +17,15 @@ from functools import partial
 
 from aiohttp import web
 
-from edge.api.auth import Authenticator, protect
-from edge.api.errors import dumps, error_middleware
-from edge.api.keys import AUTH, FAILURES, HALT, LIVE, ROUTES, STOPPING
-from edge.api.lifecycle import background, on_shutdown, stop
-from edge.api.live import LiveHub
-from edge.api.openapi import document
-from edge.api.parse import query
-from edge.api.routing import Route, json_ok
-from edge.privacy import retention_cut
+from edge.web.auth import AUTH, Authenticator, protect
+from edge.web.errors import dumps, error_middleware
+from edge.web.keys import FAILURES, HALT, STOPPING
+from edge.web.live import LIVE, LiveHub
+from edge.web.openapi import document
+from edge.web.parse import query
+from edge.web.routing import APP_ROUTES, Route, json_ok
+from edge.web.serve import background, on_shutdown, stop
+from edge.web.settings import retention_cut
 from sync.api import actions, admin, health, live, sessions
 from sync.api.keys import SCHOOL
 from sync.config import ServerConfig
@@ -45,7 +45,7 @@ class ServerOptions:
 
 async def openapi(request: web.Request) -> web.Response:
     query(request, ())
-    routes = request.app[ROUTES]
+    routes = request.app[APP_ROUTES]
     found = document(routes)
     found["info"] = {"title": "Rollcall school server", "version": "1"}
     return web.json_response(found, dumps=dumps)
@@ -66,8 +66,8 @@ def create_app(
     app[LIVE] = LiveHub()
     app[STOPPING], app[HALT], app[FAILURES] = asyncio.Event(), asyncio.Event(), []
     found: list[Route] = [route for family in FAMILIES for route in family.ROUTES]
-    app[ROUTES] = tuple([*found, OPENAPI])
-    for route in app[ROUTES]:
+    app[APP_ROUTES] = tuple([*found, OPENAPI])
+    for route in app[APP_ROUTES]:
         app.router.add_route(route.method, route.path, protect(route))
 
     async def server_ctx(app: web.Application) -> AsyncIterator[None]:

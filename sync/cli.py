@@ -127,8 +127,8 @@ def _store_versions(args: argparse.Namespace, new: dict[str, Any], source: str) 
 
 
 def _roster_import(args: argparse.Namespace, lang: str) -> int:
-    from edge.codec import school_to_datasets, to_plain
-    from edge.roster import read_enrolments, read_leave, read_roster
+    from edge.core.codec import school_to_datasets, to_plain
+    from edge.files.roster import read_enrolments, read_leave, read_roster
     from sync import datasets
 
     roster = read_roster(args.file)
@@ -150,7 +150,7 @@ def _roster_import(args: argparse.Namespace, lang: str) -> int:
 
 
 def _roster_export(args: argparse.Namespace, lang: str) -> int:
-    from edge.roster import write_roster
+    from edge.files.roster import write_roster
     from sync import datasets
 
     def export(store: ServerStore, config: ServerConfig) -> int:
@@ -169,8 +169,8 @@ def _dataset_put(args: argparse.Namespace, lang: str) -> int:
 
 
 def _dataset_sample(args: argparse.Namespace, lang: str) -> int:
-    from edge.codec import school_to_datasets
-    from edge.sample import sample_school
+    from edge.cli.sample import sample_school
+    from edge.core.codec import school_to_datasets
 
     return _store_versions(args, school_to_datasets(sample_school(args.seed)), f"sample school {args.seed}")
 

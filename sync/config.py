@@ -1,6 +1,6 @@
 """Provides the school server's configuration: a TOML file read strictly into typed values.
 
-The same rules as the device's file (`edge.config`): an unknown key, a wrong type or a bad value
+The same rules as the device's file (`edge.device.config`): an unknown key, a wrong type or a bad value
 raises `ConfigError` naming the file and the key, and API tokens are kept only as hashes. The
 devices' pull tokens are the exception: the server presents them, so it must hold them in clear
 (the installer makes the file readable by root and the service only).
@@ -15,7 +15,15 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from edge.config import MAX_RETENTION_DAYS, ConfigError, Token, Where, parse_token, read_toml, split_listen
+from edge.web.settings import (
+    MAX_RETENTION_DAYS,
+    ConfigError,
+    Token,
+    Where,
+    parse_token,
+    read_toml,
+    split_listen,
+)
 
 NOTIFY_KINDS = ("webhook", "wecom", "dingtalk")
 # The alert kinds a notification target may choose from: every kind `sync.view` ranks (a test holds them equal).

@@ -2,7 +2,7 @@
 
 The server is the source of truth for students, guardians, staff, cards, rooms, services,
 enrolments, leave and the calendar. Each change is a new version of the whole dataset, stored
-as the exact bytes the device hashes (`edge.codec.canonical_json`), so pushing it is a copy and
+as the exact bytes the device hashes (`edge.core.codec.canonical_json`), so pushing it is a copy and
 the hash never needs recomputing. Functions take the store's `Database` and run on its thread;
 those that write do so inside the caller's transaction or their own.
 """
@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from edge.codec import DATASETS, DatasetError, canonical_json, dataset_sha256, school_from_datasets
-from edge.model import School
+from edge.core.codec import DATASETS, DatasetError, canonical_json, dataset_sha256, school_from_datasets
+from edge.core.model import School
 
 # Pushed in this order, so a device never holds a card whose holder is not yet in its roster, nor
 # an enrolment in a room or service it does not know (each dataset is swapped on its own).

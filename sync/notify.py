@@ -31,8 +31,8 @@ from urllib.parse import quote_plus
 
 import aiohttp
 
-from edge.i18n import t
-from edge.model import School
+from edge.core.i18n import t
+from edge.core.model import School
 from sync.backoff import Backoff
 from sync.config import NotifyTarget
 from sync.owner import Owner
@@ -45,7 +45,7 @@ GIVE_UP_AFTER = timedelta(hours=1)  # an alert about this evening is of no use t
 RETRY_FIRST, RETRY_MOST = 2.0, 300.0  # s
 IDLE_CHECK = 1.0  # s between looks at an empty outbox (enqueueing also wakes the sender)
 
-# The server's own kinds; the devices' kinds have their words in edge.i18n (`alert.<kind>`).
+# The server's own kinds; the devices' kinds have their words in edge.core.i18n (`alert.<kind>`).
 TITLES = {
     "left_without_pickup": ("出校门未被接走", "left by the gate without pickup"),
     "device_offline": ("设备离线", "device offline"),

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from edge.report import ZeroReport
+from edge.core.report import ZeroReport
 from sync.view import SchoolView
 
 GROUPINGS = ("class", "service")

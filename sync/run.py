@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from edge.api.serve import serve_under_systemd
+from edge.web.serve import serve_under_systemd
 from sync.app import create_app
 from sync.config import ServerConfig
 from sync.server import SchoolServer

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from edge.audit_log import create_audit_table
+from edge.web.audit import create_audit_table
 
 migrations = Migrations("rollcall.server")
 

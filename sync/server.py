@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-from edge.model import Event
+from edge.core.model import Event
 from hardware.clock import Clock, SystemClock
 from sync.config import DeviceConfig, ServerConfig
 from sync.notify import Notifier
@@ -43,7 +43,7 @@ GATE_ROLES = ("gate", "gate-in", "gate-out")
 class LiveFeed:
     """The devices' events for the server's live clients, each with its row id in the server's log.
 
-    Each listener has a bounded queue, as on a device (`edge.service.Subscribers`): one that falls
+    Each listener has a bounded queue, as on a device (`edge.device.service.Subscribers`): one that falls
     behind loses its place (a None) and takes a fresh snapshot; it never holds up the pullers.
     """
 

@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 import orjson
 from sqlite_utils import Database
 
-from edge.audit_log import append_audit
-from edge.store import StoreError
+from edge.core.errors import StoreError
+from edge.web.audit import append_audit
 from sync import datasets
 from sync.clock import (
     FUTURE,

@@ -2,7 +2,7 @@
 
 What no single device can see: the gate's tap and the room's silence together. The view reads the
 server's log on its own read-only connection and thread, and folds each day's events through
-`edge.projection.Projection` — the very rules the devices run — so a report here is what the
+`edge.core.projection.Projection` — the very rules the devices run — so a report here is what the
 devices' reports would say if they were one device. Per day, because a day is what a report,
 an alert or a register row asks about, and because a day's events can be folded again in a
 blink (8,000 taps for 2,000 students) when a device that was offline delivers an old one.
@@ -30,11 +30,11 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from edge.codec import EVENT_COLUMNS, event_from_row
-from edge.model import Event, Outcome, School
-from edge.plan import DEPARTURE_WINDOW, DayPlan, plan_day
-from edge.projection import Projection, ReaderStatus
-from edge.report import ZeroReport, alerts, zero_report
+from edge.core.codec import EVENT_COLUMNS, event_from_row
+from edge.core.model import Event, Outcome, School
+from edge.core.plan import DEPARTURE_WINDOW, DayPlan, plan_day
+from edge.core.projection import Projection, ReaderStatus
+from edge.core.report import ZeroReport, alerts, zero_report
 from sync import datasets
 
 ROW = ("id", "device", "rebased_at", "day", *EVENT_COLUMNS)

@@ -22,17 +22,17 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from edge.boot import SimBoot
-from edge.codec import event_to_row, school_to_datasets
-from edge.demo import demo_readers
-from edge.model import Enrolment, Event, EventKind, Guardian, Outcome, Room, Service, TimeRule
-from edge.plan import plan_day
-from edge.projection import Projection
-from edge.recorder import Recorder
-from edge.report import zero_report
-from edge.sample import sample_school
-from edge.service import EdgeService
-from edge.store import Store
+from edge.cli.demo import demo_readers
+from edge.cli.sample import sample_school
+from edge.core.codec import event_to_row, school_to_datasets
+from edge.core.model import Enrolment, Event, EventKind, Guardian, Outcome, Room, Service, TimeRule
+from edge.core.plan import plan_day
+from edge.core.projection import Projection
+from edge.core.report import zero_report
+from edge.device.boot import SimBoot
+from edge.device.recorder import Recorder
+from edge.device.service import EdgeService
+from edge.device.store import Store
 from hardware.clock import SimClock
 from hardware.reads import CardRead
 
@@ -233,12 +233,12 @@ print(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
 
 EDGE_BODY = """
 from zoneinfo import ZoneInfo
-from edge.boot import SimBoot
-from edge.codec import school_to_datasets
-from edge.demo import demo_readers
-from edge.recorder import Recorder
-from edge.sample import sample_school
-from edge.service import EdgeService
+from edge.device.boot import SimBoot
+from edge.core.codec import school_to_datasets
+from edge.cli.demo import demo_readers
+from edge.device.recorder import Recorder
+from edge.cli.sample import sample_school
+from edge.device.service import EdgeService
 from hardware.clock import SimClock
 from datetime import datetime
 async def main():

@@ -32,15 +32,15 @@ from aiohttp import web
 
 from edge.api import create_app
 from edge.api.keys import ApiOptions
-from edge.codec import event_to_row, school_to_datasets
-from edge.config import parse_config
-from edge.demo import demo_readers
-from edge.model import Event, EventKind, Outcome
-from edge.plan import plan_day
-from edge.run import build_service
-from edge.sample import sample_school
-from edge.service import EdgeService
-from edge.store import Store
+from edge.cli.demo import demo_readers
+from edge.cli.run import build_service
+from edge.cli.sample import sample_school
+from edge.core.codec import event_to_row, school_to_datasets
+from edge.core.model import Event, EventKind, Outcome
+from edge.core.plan import plan_day
+from edge.device.config import parse_config
+from edge.device.service import EdgeService
+from edge.device.store import Store
 from hardware.reads import CardRead
 from tests.bench import DAY, TZ, percentile
 

@@ -16,11 +16,11 @@ from functools import reduce
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from edge.boot import SimBoot
-from edge.codec import school_to_datasets
-from edge.model import Card, CardKind, Reader, ReaderRole, School, Student
-from edge.recorder import Recorder
-from edge.service import EdgeService
+from edge.core.codec import school_to_datasets
+from edge.core.model import Card, CardKind, Reader, ReaderRole, School, Student
+from edge.device.boot import SimBoot
+from edge.device.recorder import Recorder
+from edge.device.service import EdgeService
 from hardware.clock import SystemClock
 from hardware.readers import ReaderSpec, make_reader
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from edge.store import Store
+from edge.device.store import Store
 
 Row = Callable[[str, str, str, str], None]
 
@@ -101,8 +101,8 @@ async def serve_edges(folder: Path, count: int) -> None:
 
     from edge.api import create_app
     from edge.api.keys import ApiOptions
-    from edge.config import parse_config
-    from edge.run import build_service
+    from edge.cli.run import build_service
+    from edge.device.config import parse_config
 
     runners, ports = [], []
     digest = hashlib.sha256(TOKEN.encode()).hexdigest()

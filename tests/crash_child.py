@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from edge.model import Event, EventKind, Outcome
-from edge.store import Store
+from edge.core.model import Event, EventKind, Outcome
+from edge.device.store import Store
 
 
 def main(path: Path, count: int) -> None:

@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge.store import Store
+from edge.device.store import Store
 
 
 @dataclass

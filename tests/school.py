@@ -26,7 +26,7 @@ from datetime import date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from edge.model import (
+from edge.core.model import (
     Card,
     CardKind,
     CardStatus,
@@ -47,10 +47,10 @@ from edge.model import (
     Student,
     TimeRule,
 )
-from edge.plan import DayPlan, plan_day
-from edge.projection import Projection, State
-from edge.report import alerts
-from edge.rules import Context, Decision, decide_tap
+from edge.core.plan import DayPlan, plan_day
+from edge.core.projection import Projection, State
+from edge.core.report import alerts
+from edge.core.rules import Context, Decision, decide_tap
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 30)  # a Monday

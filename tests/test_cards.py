@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edge.cards import CardIndex
+from edge.core.cards import CardIndex
 from hardware.uid import Rendering, parse, render
 
 

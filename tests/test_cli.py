@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.cli import main
+from edge.cli.main import main
 
 DAY = "2026-11-30"  # a Monday with evening study
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from edge.config import ConfigError, load_config
-from edge.model import ReaderRole
+from edge.core.model import ReaderRole
+from edge.device.config import load_config
+from edge.web.settings import ConfigError
 
 GOOD = """
 [device]

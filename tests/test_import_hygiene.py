@@ -11,8 +11,8 @@ SCRIPT = textwrap.dedent(
     """
     import asyncio, sys, tempfile
     from pathlib import Path
-    from edge.config import parse_config
-    from edge.run import build_service
+    from edge.device.config import parse_config
+    from edge.cli.run import build_service
 
     data = Path(tempfile.mkdtemp())
     config = parse_config(
@@ -44,8 +44,8 @@ def test_starting_the_edge_service_loads_no_textual(tmp_path: Path) -> None:
 def test_the_command_line_of_the_device_loads_no_textual() -> None:
     """`rollcall edge` builds the whole parser, which names the console's and server's commands lazily."""
     script = (
-        "import sys, edge.cli\n"
-        "edge.cli.build_parser()\n"
+        "import sys, edge.cli.main\n"
+        "edge.cli.main.build_parser()\n"
         "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))) or 'clean')\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60)

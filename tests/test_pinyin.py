@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from edge.pinyin import matches, sort_key, syllables
+from edge.core.pinyin import matches, sort_key, syllables
 
 
 def test_names_sort_by_pinyin_syllable_by_syllable() -> None:

@@ -8,10 +8,10 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.codec import event_from_row, event_to_row
-from edge.model import Outcome
-from edge.projection import Projection
-from edge.rules import (
+from edge.core.codec import event_from_row, event_to_row
+from edge.core.model import Outcome
+from edge.core.projection import Projection
+from edge.core.rules import (
     ActionError,
     Context,
     Decision,

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from edge.boot import SimBoot
-from edge.codec import school_to_datasets
-from edge.model import Card, CardKind, Event, EventKind, Outcome, Reader, ReaderRole
-from edge.recorder import Recorder
-from edge.service import EdgeService
+from edge.core.codec import school_to_datasets
+from edge.core.model import Card, CardKind, Event, EventKind, Outcome, Reader, ReaderRole
+from edge.device.boot import SimBoot
+from edge.device.recorder import Recorder
+from edge.device.service import EdgeService
 from hardware.clock import SystemClock
 from hardware.readers import ReaderSpec
 from tests.school import SCHOOL

@@ -7,9 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from edge.model import Outcome
-from edge.report import Alert, AlertKind, StudentLine, ZeroReport, alerts, zero_report
-from edge.rules import decide_excuse
+from edge.core.model import Outcome
+from edge.core.report import Alert, AlertKind, StudentLine, ZeroReport, alerts, zero_report
+from edge.core.rules import decide_excuse
 from tests.school import (
     ANNA_CARD,
     BO_CARD,
@@ -378,8 +378,8 @@ def test_a_child_taken_home_from_the_gate_before_the_headcount_is_not_missing() 
 
 
 def test_a_reader_down_is_an_alert_until_it_comes_back_and_each_outage_is_its_own() -> None:
-    from edge.model import Event, EventKind
-    from edge.projection import Projection
+    from edge.core.model import Event, EventKind
+    from edge.core.projection import Projection
 
     projection = Projection()
 

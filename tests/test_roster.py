@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.model import Card, CardKind, CardStatus, Enrolment, Gender, Guardian, Leave, School, Student
-from edge.pinyin import sort_key
-from edge.roster import RosterError, read_enrolments, read_leave, read_roster, write_roster
-from edge.sample import sample_school
+from edge.cli.sample import sample_school
+from edge.core.model import Card, CardKind, CardStatus, Enrolment, Gender, Guardian, Leave, School, Student
+from edge.core.pinyin import sort_key
+from edge.files.roster import RosterError, read_enrolments, read_leave, read_roster, write_roster
 
 HEADER = ["学号", "姓名", "性别", "年级", "班级", "家长姓名", "联系电话", "卡号", "接送卡号"]
 GOOD = ["s1", "张三", "男", "三年级", "三年级2班", "王芳", "13800138000", "E4:3A:C9:D2", "11223344"]

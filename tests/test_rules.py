@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from edge.model import Card, CardKind, Outcome
-from edge.projection import State
-from edge.rules import (
+from edge.core.model import Card, CardKind, Outcome
+from edge.core.projection import State
+from edge.core.rules import (
     ActionError,
     Context,
     Decision,

@@ -8,8 +8,8 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from edge.model import CardKind, CardStatus, School, StaffRole
-from edge.sample import sample_school
+from edge.cli.sample import sample_school
+from edge.core.model import CardKind, CardStatus, School, StaffRole
 
 SEEDS = (1, 2, 99)
 

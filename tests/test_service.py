@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from edge.boot import SimBoot
-from edge.codec import school_to_datasets
-from edge.model import Event, Outcome
-from edge.recorder import Recorder
-from edge.service import EdgeService, RepeatFilter, Subscribers, kiosk_feedback
+from edge.core.codec import school_to_datasets
+from edge.core.model import Event, Outcome
+from edge.device.boot import SimBoot
+from edge.device.recorder import Recorder
+from edge.device.service import EdgeService, RepeatFilter, Subscribers, kiosk_feedback
 from hardware.clock import SimClock
 from hardware.feedback import DEFAULT_PATTERNS, Pattern
 from hardware.reads import CardRead

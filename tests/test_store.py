@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from edge.codec import school_to_datasets
-from edge.model import Event, EventKind, Outcome, Room, School
-from edge.projection import Projection
-from edge.store import Store, StoreError
+from edge.core.codec import school_to_datasets
+from edge.core.errors import StoreError
+from edge.core.model import Event, EventKind, Outcome, Room, School
+from edge.core.projection import Projection
+from edge.device.store import Store
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 30, 18, 0, tzinfo=TZ)

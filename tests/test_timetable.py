@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from edge.model import Calendar, Enrolment, Leave, Room, School, Service, Session, TimeRule
-from edge.timetable import (
+from edge.core.model import Calendar, Enrolment, Leave, Room, School, Service, Session, TimeRule
+from edge.core.timetable import (
     expected_students,
     on_leave,
     parse_hhmm,

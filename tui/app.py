@@ -23,7 +23,7 @@ from textual.binding import BindingType
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
-from edge.i18n import t
+from edge.core.i18n import t
 from tui import tasks
 from tui.board import Board, gone_offline, with_events, with_health, with_refresh, with_snapshot
 from tui.client import EdgeClient

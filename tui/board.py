@@ -16,7 +16,7 @@ from tui.rows import LAST_TAP_KINDS, AlertRow, FeedLine, Health, SessionRow, Sna
 FEED_ROWS = 200  # a guard's screen shows about 30 lines; 200 is a few minutes of a rush to scroll back through
 
 # A session is "on now" from this long before its start to this long after its end, as the
-# device's plan counts it (edge/plan.py: ARRIVAL_WINDOW, DEPARTURE_WINDOW).
+# device's plan counts it (edge/core/plan.py: ARRIVAL_WINDOW, DEPARTURE_WINDOW).
 BEFORE_START = timedelta(minutes=90)
 AFTER_END = timedelta(hours=3)
 

@@ -1,6 +1,6 @@
 """Provides the console's commands: `rollcall tui`, and the console that `rollcall demo` opens on a terminal.
 
-`edge/cli.py` lists this module among the packages above the device (`COMMANDS_ABOVE`) and
+`edge/cli/main.py` lists this module among the packages above the device (`COMMANDS_ABOVE`) and
 calls `add_commands`; Textual is imported only when a console actually starts, so building the
 command line (for `rollcall edge`, say) never loads it.
 """

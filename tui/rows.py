@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from edge.feed import SHAPES
-from edge.i18n import t
-from edge.model import SIGNALS, Outcome, Signal
-from edge.report import StudentLine
+from edge.core.feed import SHAPES
+from edge.core.i18n import t
+from edge.core.model import SIGNALS, Outcome, Signal
+from edge.core.report import StudentLine
 
 COUNT_NAMES = ("present", "late", "on_leave", "missing", "left_early", "picked_up", "walked_home", "still_waiting")
 

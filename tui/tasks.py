@@ -16,7 +16,7 @@ from pathlib import Path
 
 from textual.message import Message
 
-from edge.i18n import t
+from edge.core.i18n import t
 from tui.client import ApiError, EdgeClient, Unreachable
 from tui.messages import Act, Done, Export, Failed, Found, HealthRead, Refreshed, ReportRead, Search, Sign
 from tui.rows import ActionResult

@@ -1,6 +1,6 @@
 """Provides `tr` (the console's words in the guard's language) and `localise` (key bindings' labels).
 
-All the words live in `edge.i18n`'s one catalogue under `tui.*`; this module only finds the
+All the words live in `edge.core.i18n`'s one catalogue under `tui.*`; this module only finds the
 language of the running app, so a widget need not be handed it.
 """
 
@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from textual.dom import DOMNode
 
-from edge.i18n import t
+from edge.core.i18n import t
 
 
 def tr(node: DOMNode, key: str, **params: object) -> str:

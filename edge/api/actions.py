@@ -17,11 +17,23 @@ from typing import Any
 from aiohttp import web
 
 from edge.api.audit import audit
-from edge.api.auth import require
-from edge.api.errors import BadRequest, dumps
 from edge.api.keys import OPTIONS, SERVICE
-from edge.api.parse import field, fields, read_json
-from edge.api.routing import (
+from edge.core.codec import event_to_json
+from edge.core.feed import describe
+from edge.core.model import SIGNALS, Event, Signal
+from edge.core.rules import (
+    Context,
+    Decision,
+    decide_assign_card,
+    decide_call,
+    decide_check_in,
+    decide_excuse,
+    decide_release,
+)
+from edge.web.auth import require
+from edge.web.errors import BadRequest, dumps
+from edge.web.parse import field, fields, read_json
+from edge.web.routing import (
     ADMIN,
     EVENT,
     GUARD,
@@ -35,18 +47,6 @@ from edge.api.routing import (
     json_ok,
     obj,
     roles,
-)
-from edge.codec import event_to_json
-from edge.feed import describe
-from edge.model import SIGNALS, Event, Signal
-from edge.rules import (
-    Context,
-    Decision,
-    decide_assign_card,
-    decide_call,
-    decide_check_in,
-    decide_excuse,
-    decide_release,
 )
 from hardware.reads import normalise_uid
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from edge.api.audit import audit
-from edge.api.errors import dumps
 from edge.api.keys import SERVICE
-from edge.api.parse import query
-from edge.api.routing import ANY_OBJECT, GUARD, STRING, Route, json_ok, obj, roles
 from edge.api.snapshot import alert_lines
+from edge.web.errors import dumps
+from edge.web.parse import query
+from edge.web.routing import ANY_OBJECT, GUARD, STRING, Route, json_ok, obj, roles
 
 
 async def list_alerts(request: web.Request) -> web.Response:

@@ -7,30 +7,20 @@ import logging
 
 from aiohttp import web
 
-from edge.api import actions, alerts, datasets, feed, health, live, metrics, openapi, sessions, sim, students
-from edge.api.auth import Authenticator, protect
-from edge.api.errors import error_middleware
-from edge.api.feed_reads import FeedReads
-from edge.api.keys import (
-    AUTH,
-    CONFIG,
-    FAILURES,
-    FEED_READS,
-    HALT,
-    LIVE,
-    METRICS,
-    OPTIONS,
-    ROUTES,
-    SERVICE,
-    STOPPING,
-    ApiOptions,
-)
-from edge.api.lifecycle import feed_reads_ctx, on_shutdown, purge_ctx, recorder_ctx, service_ctx
-from edge.api.live import LiveHub
-from edge.api.metrics import Metrics
-from edge.api.routing import Route
-from edge.config import EdgeConfig
-from edge.service import EdgeService
+from edge.api import actions, alerts, datasets, feed, health, live, metrics, sessions, sim, students
+from edge.api.feed_reads import FEED_READS, FeedReads
+from edge.api.keys import CONFIG, OPTIONS, SERVICE, ApiOptions
+from edge.api.lifecycle import feed_reads_ctx, purge_ctx, recorder_ctx, service_ctx
+from edge.api.metrics import METRICS, Metrics
+from edge.device.config import EdgeConfig
+from edge.device.service import EdgeService
+from edge.web import openapi
+from edge.web.auth import AUTH, Authenticator, protect
+from edge.web.errors import error_middleware
+from edge.web.keys import FAILURES, HALT, STOPPING
+from edge.web.live import LIVE, LiveHub
+from edge.web.routing import APP_ROUTES, Route
+from edge.web.serve import on_shutdown
 from hardware.clock import SimClock
 
 log = logging.getLogger("rollcall.api")
@@ -55,8 +45,8 @@ def create_app(config: EdgeConfig, service: EdgeService, options: ApiOptions | N
     app[FEED_READS] = FeedReads(config.database)
     app[LIVE], app[METRICS] = LiveHub(), Metrics()
     app[STOPPING], app[HALT], app[FAILURES] = asyncio.Event(), asyncio.Event(), []
-    app[ROUTES] = routes_for(config, service)
-    for route in app[ROUTES]:
+    app[APP_ROUTES] = routes_for(config, service)
+    for route in app[APP_ROUTES]:
         app.router.add_route(route.method, route.path, protect(route))
     app.cleanup_ctx.extend([recorder_ctx, feed_reads_ctx, service_ctx, purge_ctx])
     app.on_shutdown.append(on_shutdown)

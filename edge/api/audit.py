@@ -6,29 +6,14 @@ goes out, so nothing personal leaves the device unrecorded.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
-from edge.api.keys import IDENTITY, SERVICE
-from edge.privacy import audit as write_audit
-
-
-def audit_entry(request: web.Request, at: datetime, what: Mapping[str, Any]) -> dict[str, str]:
-    """The audit row for this request: who (token name and role), from where, which route, about whom."""
-    identity = request[IDENTITY]
-    route = request.match_info.route.resource
-    return {
-        "at": at.isoformat(),
-        "actor": identity.actor,
-        "role": identity.role,
-        "address": request.remote or "",
-        "route": f"{request.method} {route.canonical if route else request.path}",
-        "what": json.dumps(what, ensure_ascii=False, sort_keys=True),
-    }
+from edge.api.keys import SERVICE
+from edge.device.privacy import audit as write_audit
+from edge.web.audit import audit_entry
 
 
 async def audit(request: web.Request, what: Mapping[str, Any]) -> None:

@@ -2,7 +2,7 @@
 
 Body: `{"version": N, "sha256": "<hex>", "rows": [...]}` (`rows` is one object for the calendar).
 The hash is SHA-256 over exactly these bytes: `json.dumps(rows, ensure_ascii=False,
-sort_keys=True, separators=(",", ":")).encode("utf-8")` (`edge.codec.canonical_json`). The
+sort_keys=True, separators=(",", ":")).encode("utf-8")` (`edge.core.codec.canonical_json`). The
 store checks the hash, validates every row (an error names the row and field: `students row 3:
 missing field 'name'`), refuses a version not newer than the installed one (409), and swaps the
 rows in one transaction through the recorder; on any error the last good version stays active.
@@ -17,11 +17,11 @@ from typing import Any
 
 from aiohttp import web
 
-from edge.api.errors import BadRequest, NotFound, dumps
 from edge.api.keys import OPTIONS, SERVICE
-from edge.api.parse import field, fields, query, read_json
-from edge.api.routing import ANY_OBJECT, INTEGER, SERVER, STRING, Param, Route, Schema, json_ok, obj, roles
-from edge.codec import DATASETS
+from edge.core.codec import DATASETS
+from edge.web.errors import BadRequest, NotFound, dumps
+from edge.web.parse import field, fields, query, read_json
+from edge.web.routing import ANY_OBJECT, INTEGER, SERVER, STRING, Param, Route, Schema, json_ok, obj, roles
 
 MAX_VERSION = 2**63 - 1
 

@@ -4,7 +4,7 @@ Pages come from `FeedReads` (its own read-only connection: see there why). With 
 page is held until the service announces a new event (it subscribes before it reads, so an
 event committed in between is not missed), the wait runs out, or the device shuts down; no
 polling. A pull by the `server` role is also its acknowledgement: every event up to `after` is
-on the server, and retention may purge those (`edge.privacy`). Each page carries the machine's
+on the server, and retention may purge those (`edge.device.privacy`). Each page carries the machine's
 boot id and time since boot (`clock`), so the server can re-base untrusted stamps (`sync.clock`).
 """
 
@@ -18,11 +18,13 @@ from typing import Any
 
 from aiohttp import web
 
-from edge.api.errors import error_response
-from edge.api.keys import FEED_READS, IDENTITY, OPTIONS, SERVICE, STOPPING
-from edge.api.parse import query, query_int, query_number
-from edge.api.routing import INTEGER, SERVER, STRING, Param, Route, json_ok, obj, roles
-from edge.privacy import acknowledge
+from edge.api.feed_reads import FEED_READS
+from edge.api.keys import OPTIONS, SERVICE
+from edge.device.privacy import acknowledge
+from edge.web.errors import error_response
+from edge.web.keys import IDENTITY, STOPPING
+from edge.web.parse import query, query_int, query_number
+from edge.web.routing import INTEGER, SERVER, STRING, Param, Route, json_ok, obj, roles
 
 MAX_AFTER = 2**63 - 1  # SQLite's largest integer
 MAX_LIMIT = 5000  # the documented cap; the device may cap lower (`ApiOptions.feed_limit`)

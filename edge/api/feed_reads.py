@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from edge.codec import EVENT_JSON_SQL
+from aiohttp import web
+
+from edge.core.codec import EVENT_JSON_SQL
 
 T = TypeVar("T")
 
@@ -79,3 +81,6 @@ class FeedReads:
             return int(self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
 
         return await self._run(head)
+
+
+FEED_READS = web.AppKey("feed_reads", FeedReads)

@@ -8,12 +8,14 @@ from typing import Any
 
 from aiohttp import web
 
-from edge.api.errors import dumps
-from edge.api.keys import CONFIG, FEED_READS, LIVE, SERVICE
-from edge.api.parse import query
-from edge.api.routing import ANY_OBJECT, GUARD, SERVER, STRING, TEACHER, Route, json_ok, obj, roles
-from edge.privacy import acknowledged
-from edge.recorder import View
+from edge.api.feed_reads import FEED_READS
+from edge.api.keys import CONFIG, SERVICE
+from edge.device.privacy import acknowledged
+from edge.device.recorder import View
+from edge.web.errors import dumps
+from edge.web.live import LIVE
+from edge.web.parse import query
+from edge.web.routing import ANY_OBJECT, GUARD, SERVER, STRING, TEACHER, Route, json_ok, obj, roles
 
 
 def _version() -> str:

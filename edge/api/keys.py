@@ -1,36 +1,16 @@
-"""Provides the typed keys of the API's application and request state, and the API's tunable limits."""
+"""Provides the device API's own keys (its configuration, service and options) and its tunable limits.
+
+The keys every web app shares are in `edge.web.keys`; a component's key lives beside its type.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from edge.config import EdgeConfig
-from edge.service import EdgeService
-
-if TYPE_CHECKING:  # the components import this module for their keys; their types are only named here
-    from edge.api.auth import Authenticator
-    from edge.api.feed_reads import FeedReads
-    from edge.api.live import LiveHub
-    from edge.api.metrics import Metrics
-    from edge.api.routing import Route
-
-ROLES = ("server", "guard", "teacher", "admin", "sim")
-
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """Who is calling: the token's role and its configured name (the audit log and events' actor)."""
-
-    role: str
-    name: str = ""
-
-    @property
-    def actor(self) -> str:
-        return f"{self.role}:{self.name}" if self.name else self.role
+from edge.device.config import EdgeConfig
+from edge.device.service import EdgeService
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +32,3 @@ class ApiOptions:
 CONFIG = web.AppKey("config", EdgeConfig)
 SERVICE = web.AppKey("service", EdgeService)
 OPTIONS = web.AppKey("options", ApiOptions)
-STOPPING = web.AppKey("stopping", asyncio.Event)  # set when the app shuts down: long-polls answer at once
-HALT = web.AppKey("halt", asyncio.Event)  # set to end the process (`serve`): a signal, or the service failing
-FAILURES: web.AppKey[list[BaseException]] = web.AppKey("failures")  # why the background service died
-AUTH: web.AppKey[Authenticator] = web.AppKey("auth")
-FEED_READS: web.AppKey[FeedReads] = web.AppKey("feed_reads")
-LIVE: web.AppKey[LiveHub] = web.AppKey("live")
-METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
-ROUTES: web.AppKey[tuple[Route, ...]] = web.AppKey("routes")
-IDENTITY = web.RequestKey("identity", Identity)

@@ -8,15 +8,16 @@ retention purge. On shutdown, long-polls are released and live clients told the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
-from typing import Any
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from edge.api.keys import CONFIG, FAILURES, FEED_READS, HALT, LIVE, METRICS, OPTIONS, SERVICE, STOPPING
-from edge.privacy import retention_cut
+from edge.api.feed_reads import FEED_READS
+from edge.api.keys import CONFIG, OPTIONS, SERVICE
+from edge.api.metrics import METRICS
+from edge.web.serve import background, stop
+from edge.web.settings import retention_cut
 
 log = logging.getLogger("rollcall.api")
 
@@ -61,33 +62,3 @@ async def _purge_forever(app: web.Application) -> None:
         except Exception:  # noqa: BLE001 (a failed purge is retried next time; it must not stop the device)
             log.exception("purge_failed")
         await asyncio.sleep(app[OPTIONS].purge_seconds)
-
-
-async def on_shutdown(app: web.Application) -> None:
-    app[STOPPING].set()
-    await app[LIVE].close_all()
-
-
-def background(
-    app: web.Application, name: str, work: Callable[[], Coroutine[Any, Any, None]]
-) -> asyncio.Task[None]:
-    """A task owned by its context; if it dies, the reason is logged and the process asked to end."""
-
-    def ended(task: asyncio.Task[None]) -> None:
-        error = None if task.cancelled() else task.exception()
-        if error is not None:
-            log.error("%s_failed: the device stops", name, exc_info=error)
-            app[FAILURES].append(error)
-            app[HALT].set()
-
-    task = asyncio.create_task(work(), name=name)
-    task.add_done_callback(ended)
-    return task
-
-
-async def stop(task: asyncio.Task[None] | None) -> None:
-    if task is None:
-        return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):  # a failure was logged when it happened
-        await task

@@ -12,10 +12,13 @@ from collections import Counter
 
 from aiohttp import web
 
-from edge.api.keys import AUTH, CONFIG, FEED_READS, LIVE, METRICS, SERVICE
-from edge.api.parse import query
-from edge.api.routing import SERVER, Route, roles
-from edge.model import Event, EventKind
+from edge.api.feed_reads import FEED_READS
+from edge.api.keys import CONFIG, SERVICE
+from edge.core.model import Event, EventKind
+from edge.web.auth import AUTH
+from edge.web.live import LIVE
+from edge.web.parse import query
+from edge.web.routing import SERVER, Route, roles
 
 
 class Metrics:
@@ -31,6 +34,9 @@ class Metrics:
         if event.kind is EventKind.TAP:
             self.taps_total += 1
             self.last_tap_monotonic = time.monotonic()
+
+
+METRICS = web.AppKey("metrics", Metrics)
 
 
 async def metrics(request: web.Request) -> web.Response:

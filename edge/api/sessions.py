@@ -14,10 +14,16 @@ from aiohttp import web
 
 from edge.api.actions import announce
 from edge.api.audit import audit
-from edge.api.errors import NotFound, dumps
-from edge.api.keys import IDENTITY, OPTIONS, SERVICE
-from edge.api.parse import field, fields, query, query_choice, query_date, read_json
-from edge.api.routing import (
+from edge.api.keys import OPTIONS, SERVICE
+from edge.api.snapshot import as_of, reports, session_summary
+from edge.core.report import ZeroReport, zero_report
+from edge.core.rules import Context, Decision, decide_sign
+from edge.device.recorder import View
+from edge.files.report_format import as_csv, report_dict, write_xlsx
+from edge.web.errors import NotFound, dumps
+from edge.web.keys import IDENTITY
+from edge.web.parse import field, fields, query, query_choice, query_date, read_json
+from edge.web.routing import (
     ANY_OBJECT,
     EVENT,
     GUARD,
@@ -30,11 +36,6 @@ from edge.api.routing import (
     obj,
     roles,
 )
-from edge.api.snapshot import as_of, reports, session_summary
-from edge.recorder import View
-from edge.report import ZeroReport, zero_report
-from edge.report_format import as_csv, report_dict, write_xlsx
-from edge.rules import Context, Decision, decide_sign
 
 FORMATS = ("json", "csv", "xlsx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

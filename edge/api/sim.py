@@ -12,11 +12,11 @@ from typing import Any
 
 from aiohttp import web
 
-from edge.api.errors import BadRequest, dumps
 from edge.api.keys import CONFIG, OPTIONS, SERVICE
-from edge.api.parse import field, fields, read_json
-from edge.api.routing import EVENT, SIM, STRING, TEXT, UID, Route, json_ok, obj, roles
-from edge.codec import event_to_json
+from edge.core.codec import event_to_json
+from edge.web.errors import BadRequest, dumps
+from edge.web.parse import field, fields, read_json
+from edge.web.routing import EVENT, SIM, STRING, TEXT, UID, Route, json_ok, obj, roles
 from hardware.clock import SimClock
 from hardware.reads import CardRead, normalise_uid
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from edge.codec import event_to_json, to_plain
-from edge.feed import view as feed_view
-from edge.projection import Whereabouts
-from edge.recorder import View
-from edge.report import ZeroReport, alerts, student_line, zero_report
-from edge.report_format import COUNTS
+from edge.core.codec import event_to_json, to_plain
+from edge.core.feed import view as feed_view
+from edge.core.projection import Whereabouts
+from edge.core.report import ZeroReport, alerts, student_line, zero_report
+from edge.device.recorder import View
+from edge.files.report_format import COUNTS
 
 
 def as_of(day: date, now: datetime) -> datetime:

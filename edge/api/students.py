@@ -14,12 +14,12 @@ from typing import Any
 from aiohttp import web
 
 from edge.api.audit import audit
-from edge.api.errors import BadRequest, dumps
 from edge.api.keys import SERVICE
-from edge.api.parse import query, query_int
-from edge.api.routing import ANY_OBJECT, GUARD, Param, Route, json_ok, obj, roles
-from edge.model import CardKind, School, Student
-from edge.pinyin import matches, sort_key
+from edge.core.model import CardKind, School, Student
+from edge.core.pinyin import matches, sort_key
+from edge.web.errors import BadRequest, dumps
+from edge.web.parse import query, query_int
+from edge.web.routing import ANY_OBJECT, GUARD, Param, Route, json_ok, obj, roles
 from hardware.reads import normalise_uid
 
 

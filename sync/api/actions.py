@@ -22,14 +22,14 @@ import aiohttp
 from aiohttp import web
 
 from edge.api.actions import ACTION_BODY, ACTIONS
-from edge.api.auth import require
-from edge.api.errors import ApiError, BadRequest, Conflict, dumps
-from edge.api.parse import field, fields, query, query_int, read_json
-from edge.api.routing import ANY_OBJECT, GUARD, STRING, TEACHER, Param, Route, json_ok, obj, roles
 from edge.api.students import find
-from edge.codec import to_plain
-from edge.projection import Whereabouts
-from edge.report import student_line
+from edge.core.codec import to_plain
+from edge.core.projection import Whereabouts
+from edge.core.report import student_line
+from edge.web.auth import require
+from edge.web.errors import ApiError, BadRequest, Conflict, dumps
+from edge.web.parse import field, fields, query, query_int, read_json
+from edge.web.routing import ANY_OBJECT, GUARD, STRING, TEACHER, Param, Route, json_ok, obj, roles
 from sync.api.audit import audit
 from sync.api.keys import SCHOOL
 from sync.config import DeviceConfig

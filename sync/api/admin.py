@@ -13,11 +13,11 @@ from typing import Any
 
 from aiohttp import web
 
-from edge.api.errors import Conflict, NotFound, Unprocessable, dumps
-from edge.api.keys import IDENTITY
-from edge.api.parse import field, fields, query, query_int, read_json
-from edge.api.routing import ANY_OBJECT, INTEGER, SERVER, STRING, Param, Route, json_ok, obj, roles
-from edge.codec import DATASETS, DatasetError, dataset_sha256
+from edge.core.codec import DATASETS, DatasetError, dataset_sha256
+from edge.web.errors import Conflict, NotFound, Unprocessable, dumps
+from edge.web.keys import IDENTITY
+from edge.web.parse import field, fields, query, query_int, read_json
+from edge.web.routing import ANY_OBJECT, INTEGER, SERVER, STRING, Param, Route, json_ok, obj, roles
 from sync import datasets
 from sync.api.audit import audit
 from sync.api.keys import SCHOOL

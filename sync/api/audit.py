@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from edge.api.audit import audit_entry
+from edge.web.audit import audit_entry
 from sync.api.keys import SCHOOL
 
 

@@ -9,11 +9,11 @@ from typing import Any
 
 from aiohttp import web
 
-from edge.api.errors import dumps
 from edge.api.health import HEALTHZ
-from edge.api.keys import LIVE
-from edge.api.parse import query
-from edge.api.routing import ANY_OBJECT, GUARD, SERVER, STRING, TEACHER, Route, json_ok, obj, roles
+from edge.web.errors import dumps
+from edge.web.live import LIVE
+from edge.web.parse import query
+from edge.web.routing import ANY_OBJECT, GUARD, SERVER, STRING, TEACHER, Route, json_ok, obj, roles
 from hardware.clock import SystemClock
 from sync import datasets
 from sync.api.keys import SCHOOL

@@ -14,12 +14,12 @@ from typing import Any
 
 from aiohttp import web
 
-from edge.api.live import LiveFeed, serve_live
-from edge.api.routing import GUARD, STRING, Param, Route, roles
 from edge.api.snapshot import session_summary
-from edge.codec import event_to_json
-from edge.feed import view as feed_view
-from edge.model import School
+from edge.core.codec import event_to_json
+from edge.core.feed import view as feed_view
+from edge.core.model import School
+from edge.web.live import LiveFeed, serve_live
+from edge.web.routing import GUARD, STRING, Param, Route, roles
 from sync.api.actions import alert_line
 from sync.api.audit import audit
 from sync.api.keys import SCHOOL

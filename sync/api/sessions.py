@@ -14,13 +14,13 @@ from typing import Any
 
 from aiohttp import web
 
-from edge.api.errors import BadRequest, NotFound, dumps
-from edge.api.parse import field, fields, query, query_choice, query_date, read_json
-from edge.api.routing import ANY_OBJECT, GUARD, STRING, TEACHER, TEXT, Param, Route, json_ok, obj, roles
 from edge.api.sessions import FORMATS, LANG, SESSION_ID, XLSX
 from edge.api.snapshot import session_summary
-from edge.report import ZeroReport
-from edge.report_format import COUNTS, as_csv, report_dict, write_xlsx
+from edge.core.report import ZeroReport
+from edge.files.report_format import COUNTS, as_csv, report_dict, write_xlsx
+from edge.web.errors import BadRequest, NotFound, dumps
+from edge.web.parse import field, fields, query, query_choice, query_date, read_json
+from edge.web.routing import ANY_OBJECT, GUARD, STRING, TEACHER, TEXT, Param, Route, json_ok, obj, roles
 from sync import register
 from sync.api.actions import forward
 from sync.api.audit import audit
@@ -86,7 +86,7 @@ async def daily(request: web.Request) -> web.Response:
         "totals": totals | {"enrolled": sum(r.enrolled for r in reports)},
         "clean": all(r.clean for r in reports),
         "signed": all(r.signed for r in reports),
-        # The day closes when every report is signed and no child is left waiting (edge.report_format).
+        # The day closes when every report is signed and no child is left waiting (edge.files.report_format).
         "closed": all(r.signed for r in reports) and totals["still_waiting"] == 0,
     }
     if fmt == "xlsx":

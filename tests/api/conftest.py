@@ -15,13 +15,13 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from edge.api import create_app
 from edge.api.keys import ApiOptions
-from edge.codec import school_to_datasets
-from edge.config import EdgeConfig, parse_config
-from edge.model import School
-from edge.plan import plan_day
-from edge.run import build_service
-from edge.sample import sample_school
-from edge.service import EdgeService
+from edge.cli.run import build_service
+from edge.cli.sample import sample_school
+from edge.core.codec import school_to_datasets
+from edge.core.model import School
+from edge.core.plan import plan_day
+from edge.device.config import EdgeConfig, parse_config
+from edge.device.service import EdgeService
 
 ROLES = ("server", "guard", "teacher", "admin", "sim")
 TOKENS = {role: f"test-token-for-{role}-0123456789" for role in ROLES}

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from edge.codec import dataset_sha256, to_plain
+from edge.core.codec import dataset_sha256, to_plain
 from tests.api.conftest import Device
 
 EVENING = "2026-11-30.evening.r301"

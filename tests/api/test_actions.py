@@ -6,8 +6,8 @@ import csv
 import io
 from typing import Any
 
-from edge.model import CardKind
-from edge.pinyin import syllables
+from edge.core.model import CardKind
+from edge.core.pinyin import syllables
 from hardware.reads import CardRead
 from tests.api.conftest import Device, auth
 from tests.api.requests import EVENING

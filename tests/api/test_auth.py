@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
-from edge.api.auth import FREE_FAILURES, MAX_DELAY, MAX_HELD, WINDOW, Authenticator
-from edge.api.errors import TooManyRequests, Unauthenticated
-from edge.config import Token
+from edge.web.auth import FREE_FAILURES, MAX_DELAY, MAX_HELD, WINDOW, Authenticator
+from edge.web.errors import TooManyRequests, Unauthenticated
+from edge.web.settings import Token
 
 GOOD = Token("guard", hashlib.sha256(b"right").hexdigest(), "gate-tablet")
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from edge.codec import canonical_json, dataset_sha256, to_plain
+from edge.core.codec import canonical_json, dataset_sha256, to_plain
 from tests.api.conftest import Device, auth
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from edge.api.keys import ROUTES
+from edge.web.routing import APP_ROUTES
 from tests.api.conftest import OPTIONS, Device, auth, start_device
 from tests.api.requests import EVENING, VALID
 
@@ -114,7 +114,7 @@ def assert_error(status: int, body: Any, expected_status: int, code: str, words:
 
 
 async def test_every_route_has_bad_requests_listed(small: Device) -> None:
-    assert {(r.method, r.path) for r in small.client.app[ROUTES]} == BAD.keys() == VALID.keys()
+    assert {(r.method, r.path) for r in small.client.app[APP_ROUTES]} == BAD.keys() == VALID.keys()
 
 
 @pytest.mark.parametrize("key", sorted(BAD), ids=lambda k: f"{k[0]} {k[1]}")

@@ -7,8 +7,8 @@ import gzip
 import json
 from typing import Any
 
-from edge.codec import event_to_json
-from edge.privacy import acknowledged
+from edge.core.codec import event_to_json
+from edge.device.privacy import acknowledged
 from hardware.reads import CardRead
 from tests.api.conftest import Device, auth, watch_subscriptions
 

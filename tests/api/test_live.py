@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from edge.api.keys import LIVE
-from edge.model import Event, EventKind, Outcome
+from edge.core.model import Event, EventKind, Outcome
+from edge.web.live import LIVE
 from hardware.reads import CardRead
 from tests.api.conftest import OPTIONS, TOKENS, Device, auth, start_device, watch_subscriptions
 

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from edge.config import ConfigError, parse_config
-from edge.privacy import audit_rows, retention_cut
+from edge.device.config import parse_config
+from edge.device.privacy import audit_rows
+from edge.web.settings import ConfigError, retention_cut
 from hardware.clock import SimClock
 from hardware.reads import CardRead
 from tests.api.conftest import Device, auth

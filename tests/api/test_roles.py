@@ -8,8 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from edge.api.keys import ROUTES
-from edge.api.routing import Route
+from edge.web.routing import APP_ROUTES, Route
 from tests.api.conftest import ROLES, TOKENS, Device, auth, start_device
 from tests.api.requests import VALID, Call
 
@@ -52,7 +51,7 @@ async def call(device: Device, request: Call, headers: dict[str, str]) -> tuple[
 
 
 async def test_every_route_is_in_the_role_table(device: Device) -> None:
-    registered = {(r.method, r.path): r.roles for r in device.client.app[ROUTES]}
+    registered = {(r.method, r.path): r.roles for r in device.client.app[APP_ROUTES]}
     assert registered.keys() == EXPECTED_ROLES.keys() == VALID.keys()
     assert {key: set(roles) for key, roles in registered.items()} == EXPECTED_ROLES
 
@@ -61,7 +60,7 @@ async def test_every_route_is_in_the_role_table(device: Device) -> None:
 async def test_each_route_answers_each_caller(tmp_path: Path, key: tuple[str, str]) -> None:
     device = await start_device(tmp_path)
     try:
-        route: Route = next(r for r in device.client.app[ROUTES] if (r.method, r.path) == key)
+        route: Route = next(r for r in device.client.app[APP_ROUTES] if (r.method, r.path) == key)
         for caller, headers in [("nobody", {}), ("stranger", {"Authorization": "Bearer not-a-real-token"})]:
             status, body = await call(device, VALID[key](device), headers)
             if route.roles:

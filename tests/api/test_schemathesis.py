@@ -22,10 +22,9 @@ import pytest
 from aiohttp import web
 
 from edge.api import create_app
-from edge.api.auth import Authenticator
-from edge.api.keys import AUTH
-from edge.codec import school_to_datasets
-from edge.run import build_service
+from edge.cli.run import build_service
+from edge.core.codec import school_to_datasets
+from edge.web.auth import AUTH, Authenticator
 from tests.api.conftest import OPTIONS, TOKENS, config_for, school
 
 MAX_EXAMPLES = int(os.environ.get("ST_MAX_EXAMPLES", "20"))

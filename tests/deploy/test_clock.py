@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from edge import boot
+from edge.device import boot
 
 
 @pytest.fixture

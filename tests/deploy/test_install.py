@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.config import load_config
+from edge.device.config import load_config
 from tests.deploy.support import SYSTEMD
 
 SCRIPT = SYSTEMD / "install.sh"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from edge import notify
+from edge.web import notify
 from tests.deploy.support import Notifications, api_address, http, start_edge, stop
 
 WATCHDOG_USEC = 300_000  # the edge pings every third of it: 0.1 s

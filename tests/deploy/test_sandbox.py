@@ -84,7 +84,7 @@ def test_the_edge_serves_records_and_stops_cleanly_inside_it(
 
 def test_what_events_record_about_the_clock_can_be_read_inside_it() -> None:
     result = sandboxed_python(
-        "from edge.boot import BootInfo, kernel_clock_synced\n"
+        "from edge.device.boot import BootInfo, kernel_clock_synced\n"
         "print(kernel_clock_synced(), BootInfo().boot_id, BootInfo().stamp()[1] > 0)"
     )
     synced, boot_id, boottime = result.stdout.split()

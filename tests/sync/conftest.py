@@ -28,13 +28,13 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from edge.api import create_app as create_edge_app
 from edge.api.keys import ApiOptions
-from edge.boot import Boot
-from edge.codec import event_to_row, school_to_datasets
-from edge.config import EdgeConfig
-from edge.model import Event, EventKind, Outcome
-from edge.run import build_service
-from edge.service import EdgeService
-from edge.store import Store
+from edge.cli.run import build_service
+from edge.core.codec import event_to_row, school_to_datasets
+from edge.core.model import Event, EventKind, Outcome
+from edge.device.boot import Boot
+from edge.device.config import EdgeConfig
+from edge.device.service import EdgeService
+from edge.device.store import Store
 from hardware.clock import SimClock
 from hardware.reads import CardRead
 from sync.app import ServerOptions, create_app
@@ -161,7 +161,7 @@ def fill(database: Path, count: int, start: datetime, device_id: str = "gate-1",
 
 
 def evening_students() -> list[str]:
-    from edge.plan import plan_day
+    from edge.core.plan import plan_day
 
     plan = plan_day(school(), EVENING.date(), TZ)
     return sorted({s for sid, ids in plan.expected.items() if ".evening." in sid for s in ids})

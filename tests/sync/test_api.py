@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from edge.codec import school_to_datasets, to_plain
+from edge.core.codec import school_to_datasets, to_plain
 from hardware.clock import SimClock
 from sync import datasets
 from tests.api.conftest import school

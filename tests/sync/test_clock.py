@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from edge.codec import event_to_json
-from edge.model import Event, EventKind, Outcome
+from edge.core.codec import event_to_json
+from edge.core.model import Event, EventKind, Outcome
 from sync.clock import (
     FUTURE,
     REBASED,

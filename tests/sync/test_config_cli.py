@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from edge.cli import main
-from edge.config import ConfigError
-from edge.roster import write_roster
+from edge.cli.main import main
+from edge.files.roster import write_roster
+from edge.web.settings import ConfigError
 from sync.config import load_server_config, parse_server_config
 from tests.api.conftest import school
 

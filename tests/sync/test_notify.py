@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from edge.codec import school_to_datasets
+from edge.core.codec import school_to_datasets
 from hardware.clock import SimClock
 from sync import datasets
 from sync.view import SchoolAlert

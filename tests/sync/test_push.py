@@ -13,8 +13,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from edge.codec import school_to_datasets, to_plain
-from edge.model import Student
+from edge.core.codec import school_to_datasets, to_plain
+from edge.core.model import Student
 from sync import datasets
 from tests.api.conftest import TOKENS, school
 from tests.faultproxy import FaultProxy, Faults

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 
 from edge.api.snapshot import alert_lines
-from edge.codec import school_to_datasets
-from edge.plan import plan_day
+from edge.core.codec import school_to_datasets
+from edge.core.plan import plan_day
 from hardware.clock import SimClock
 from hardware.reads import CardRead
 from sync import datasets

@@ -21,9 +21,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from edge.api import create_app
-from edge.codec import school_to_datasets
-from edge.model import CardKind
-from edge.run import build_service
+from edge.cli.run import build_service
+from edge.core.codec import school_to_datasets
+from edge.core.model import CardKind
 from tests.api.conftest import OPTIONS, TOKENS, Device, auth, config_for, school, start_device
 from tui.app import GuardApp
 

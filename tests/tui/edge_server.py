@@ -28,12 +28,11 @@ from aiohttp import web
 
 from edge.api import create_app
 from edge.api.keys import ApiOptions
-from edge.api.lifecycle import background, stop
-from edge.api.serve import serve
-from edge.codec import school_to_datasets
-from edge.plan import DayPlan, plan_day
-from edge.run import build_service
-from edge.service import EdgeService
+from edge.cli.run import build_service
+from edge.core.codec import school_to_datasets
+from edge.core.plan import DayPlan, plan_day
+from edge.device.service import EdgeService
+from edge.web.serve import background, serve, stop
 from hardware.clock import SimClock
 from hardware.reads import CardRead
 from tests.api.conftest import TOKENS, config_for, school

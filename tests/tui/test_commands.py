@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from edge.cli import main
-from edge.demo import DemoOptions, run_demo
+from edge.cli.demo import DemoOptions, run_demo
+from edge.cli.main import main
 from tests.tui.conftest import until
 from tui import cli
 from tui.app import GuardApp
@@ -70,13 +70,13 @@ def test_a_url_that_is_not_http_is_refused(started: list[tuple[Any, ...]], capsy
 
 def test_building_the_command_line_loads_no_textual() -> None:
     """`rollcall edge` builds the same parser, which lists `rollcall tui`: that must not load the console."""
-    script = "import sys; from edge.cli import build_parser; build_parser(); print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'tui')))"
+    script = "import sys; from edge.cli.main import build_parser; build_parser(); print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'tui')))"
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60).stdout
     assert out.strip() == "['tui', 'tui.cli']"
 
 
 def test_the_demo_is_told_which_console_to_open() -> None:
-    from edge.cli import build_parser
+    from edge.cli.main import build_parser
 
     args = build_parser().parse_args(["demo"])
     assert args.console is cli.run_async  # tui.cli registered itself; the edge never imported it

@@ -6,7 +6,7 @@ import pytest
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
-from edge.pinyin import syllables
+from edge.core.pinyin import syllables
 from tests.api.conftest import Device
 from tests.tui.conftest import arrive, console, evening_session, report, running, set_clock, until
 from tui.screens.pickup import PickupScreen

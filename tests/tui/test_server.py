@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.codec import school_to_datasets
+from edge.core.codec import school_to_datasets
 from hardware.clock import SimClock
 from sync import datasets
 from tests.api.conftest import school

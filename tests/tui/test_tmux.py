@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from edge.pinyin import syllables
+from edge.core.pinyin import syllables
 from tests.api.conftest import school
 from tests.tui.edge_server import TZ, evening_plan, evening_students
 

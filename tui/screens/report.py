@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
-from edge.i18n import t
+from edge.core.i18n import t
 from tui.board import Board, totals
 from tui.messages import Export, Sign, WantReport
 from tui.rows import Report, SessionRow

@@ -1,0 +1,143 @@
+"""Provides the zero reports as a terminal table, JSON, CSV or XLSX, in the reader's language."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from edge.core.codec import to_plain
+from edge.core.i18n import t
+from edge.core.report import StudentLine, ZeroReport
+
+COUNTS = ("present", "late", "on_leave", "missing", "left_early", "picked_up", "walked_home", "still_waiting")
+FORMATS = ("table", "json", "csv", "xlsx")
+
+
+def as_json(reports: Sequence[ZeroReport]) -> str:
+    return json.dumps([report_dict(r) for r in reports], ensure_ascii=False, indent=2)
+
+
+def report_dict(report: ZeroReport) -> dict[str, Any]:
+    plain = to_plain(report)
+    plain["clean"], plain["signed"] = report.clean, report.signed
+    plain["counts"] = {name: len(getattr(report, name)) for name in COUNTS} | {"enrolled": report.enrolled}
+    return dict(plain)
+
+
+def as_table(reports: Sequence[ZeroReport], lang: str) -> str:
+    out: list[str] = []
+    for report in reports:
+        session = report.session
+        status = t("report.clean" if report.clean else "report.not_clean", lang)
+        signed = (
+            t("report.signed", lang, by=report.signer or report.signed_by, at=report.signed_at[11:16])
+            if report.signed
+            else t("report.unsigned", lang)
+        )
+        out.append(
+            f"━━ {t('report.title', lang)} · {report.service} · {report.room} · "
+            f"{session.date.isoformat()} {session.start:%H:%M}–{session.end:%H:%M} ━━"
+        )
+        counts = [f"{t('report.enrolled', lang)} {report.enrolled}"]
+        counts += [f"{t('report.' + name, lang)} {len(getattr(report, name))}" for name in COUNTS]
+        out.append("  " + " · ".join(counts))
+        out.append(f"  {'✓' if report.clean else '✗'} {status}   {signed}")
+        for name in ("missing", "not_yet_arrived", "left_early", "still_waiting", "on_leave"):
+            lines: tuple[StudentLine, ...] = getattr(report, name)
+            if lines:
+                out.append(f"  {t('report.' + name, lang)}:")
+                out.extend(f"    - {_line(line)}" for line in lines)
+        out.append("")
+    if len(reports) > 1:
+        out.append(school_summary(reports, lang))
+    return "\n".join(out)
+
+
+def school_summary(reports: Sequence[ZeroReport], lang: str) -> str:
+    total = {name: sum(len(getattr(r, name)) for r in reports) for name in COUNTS}
+    enrolled = sum(r.enrolled for r in reports)
+    parts = [f"{t('report.enrolled', lang)} {enrolled}"] + [
+        f"{t('report.' + name, lang)} {count}" for name, count in total.items()
+    ]
+    # The day closes when every report is signed and no child is left waiting; a missing child
+    # stays on the report (it is not clean) but does not keep the gate open all night.
+    closed = all(r.signed for r in reports) and total["still_waiting"] == 0
+    verdict = t("report.day_closed" if closed else "report.day_open", lang)
+    return f"━━ {t('report.school', lang)} ━━\n  " + " · ".join(parts) + f"\n  {verdict}"
+
+
+def _line(line: StudentLine) -> str:
+    bits = [line.name, line.class_name, line.guardian, line.phone]
+    if line.last_seen:
+        bits.append(f"@{line.last_seen}")
+    if line.note:
+        bits.append(line.note)
+    return "  ".join(b for b in bits if b)
+
+
+def rows(reports: Sequence[ZeroReport], lang: str) -> list[list[str]]:
+    """One row per child with a status worth listing, plus one summary row per session."""
+    header = ["session", "service", "room", "status"] + [
+        t(k, lang) for k in ("col.name", "col.class", "col.guardian", "col.phone", "col.place")
+    ]
+    table = [header]
+    for report in reports:
+        summary = " ".join(f"{name}={len(getattr(report, name))}" for name in COUNTS)
+        table.append(
+            [
+                report.session.id,
+                report.service,
+                report.room,
+                f"enrolled={report.enrolled} {summary} signed={report.signed_by}",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+        for name in (
+            "missing",
+            "late",
+            "on_leave",
+            "left_early",
+            "picked_up",
+            "walked_home",
+            "still_waiting",
+        ):
+            for line in getattr(report, name):
+                table.append(
+                    [
+                        report.session.id,
+                        report.service,
+                        report.room,
+                        t("report." + name, lang),
+                        line.name,
+                        line.class_name,
+                        line.guardian,
+                        line.phone,
+                        line.place,
+                    ]
+                )
+    return table
+
+
+def as_csv(reports: Sequence[ZeroReport], lang: str) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows(reports, lang))
+    return buffer.getvalue()
+
+
+def write_xlsx(reports: Sequence[ZeroReport], lang: str, path: Path | IO[bytes]) -> None:
+    from openpyxl import Workbook  # imported here: only this export needs it (~0.15 s to import)
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = t("report.title", lang)
+    for row in rows(reports, lang):
+        sheet.append(row)
+    book.save(path)

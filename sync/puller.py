@@ -32,7 +32,7 @@ import aiohttp
 
 from hardware.clock import Clock
 from sync.backoff import Backoff
-from sync.clock import Anchor, anchor_from_pull
+from sync.clock import Anchor, anchor_from_pull, to_ns
 from sync.config import DeviceConfig, PullConfig
 from sync.owner import Owner
 from sync.page import Page, PageError, Problem, parse_envelope, parse_page, problem
@@ -224,12 +224,14 @@ class Puller:
         timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=self.pull.timeout, sock_read=wait + self.pull.timeout
         )
-        sent = time.time_ns()
+        # The round trip is timed on the server's one clock, the same one that judges a stamp "future":
+        # an anchor from another clock would re-base a device onto a time the server calls wrong.
+        sent = to_ns(self.clock.now())
         async with self.session.get(
             f"{self.device.url}/api/v1/events", params=params, headers=headers, timeout=timeout
         ) as response:
             raw = await response.read()
-            received = time.time_ns()
+            received = to_ns(self.clock.now())
             status = response.status
         if status == 409:
             current = json.loads(raw).get("epoch")

@@ -10,6 +10,7 @@ from typing import Any
 
 from edge.core.codec import event_to_json
 from edge.core.model import Event, EventKind, Outcome
+from hardware.clock import SimClock
 from sync.clock import (
     FUTURE,
     REBASED,
@@ -136,9 +137,10 @@ class WrongClockBoot:
 
 async def test_a_device_with_a_wrong_clock_has_its_taps_rebased_within_a_second(tmp_path: Path) -> None:
     edge = await Edge(tmp_path / "edge").start(boot=WrongClockBoot())
-    tapped = await edge.tap(3)  # the device says 18:20 on 2026-11-30; the real time is something else
-    real = [datetime.now(TZ)] * 3
-    running = await start_server(server_config(tmp_path / "server", [("gate-1", edge.url)]))
+    tapped = await edge.tap(3)  # the device says 18:20 on 2026-11-30; the real time is the server's
+    server_clock = SimClock(EVENING + timedelta(days=3, hours=1))  # whatever the date this test runs on
+    real = [server_clock.now()] * 3
+    running = await start_server(server_config(tmp_path / "server", [("gate-1", edge.url)]), clock=server_clock)
     try:
         await eventually(lambda: len(running.held()) == 3)
 

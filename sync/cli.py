@@ -165,6 +165,8 @@ def _dataset_put(args: argparse.Namespace, lang: str) -> int:
         rows = json.loads(args.file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise ValueError(f"{args.file}: not JSON: {error}") from None
+    except RecursionError:  # as the API's bodies (edge.web.parse.read_json): no dataset nests that deep
+        raise ValueError(f"{args.file}: not JSON: nested too deeply") from None
     return _store_versions(args, {args.name: rows}, f"file {args.file.name}")
 
 

@@ -50,6 +50,10 @@ async def read_json(request: web.Request, limit: int) -> Any:
         raise BadRequest(
             f"body: not valid JSON: {error.msg} at line {error.lineno} column {error.colno}", code="invalid_json"
         ) from None
+    except RecursionError:
+        # `[` x 30,000 fits any body cap; the decoder recurses once a level and gives up near 1,000.
+        # No request of ours nests more than five deep.
+        raise BadRequest("body: not valid JSON: nested too deeply", code="invalid_json") from None
 
 
 def _no_constant(name: str) -> None:

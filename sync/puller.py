@@ -125,6 +125,8 @@ class Puller:
                         await self.resumed.wait()
                 self.resumed.clear()
                 continue
+            if cursor is not None:  # what the store holds, before any answer (health after a restart)
+                self.status.epoch, self.status.after = cursor.epoch, cursor.after
             try:
                 await self._pull(cursor.epoch if cursor else None, cursor.after if cursor else 0)
             except Divergent as error:
@@ -200,7 +202,7 @@ class Puller:
 
     def _stored(self, page: Page, ingested: Ingested, caught_up: bool) -> None:
         status, now = self.status, self.clock.now()
-        status.after, status.head_seq = page.next_after, page.head_seq
+        status.epoch, status.after, status.head_seq = page.epoch, page.next_after, page.head_seq
         status.contact(now)
         status.stored += ingested.stored
         status.flags.update(ingested.flags)

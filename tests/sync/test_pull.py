@@ -180,3 +180,24 @@ def _admin() -> dict[str, str]:
     from tests.sync.conftest import auth
 
     return auth("admin")
+
+
+async def test_a_restarted_server_that_is_caught_up_names_the_devices_epoch_in_health(
+    tmp_path: Path, edge: Edge
+) -> None:
+    await edge.tap(3)
+    config = server_config(tmp_path / "server", [("gate-1", edge.url)])
+    first = await start_server(config)
+    try:
+        await eventually(caught_up(first, edge), what="the first three taps")
+    finally:
+        await first.client.close()
+    again = await start_server(config)  # the same database: the cursor is there, nothing is new
+    try:
+        status = again.school.statuses["gate-1"]
+        await eventually(lambda: status.state == "caught_up", what="the restarted puller to be caught up")
+        code, health = await again.get("/api/v1/health")
+        (line,) = health["devices"]
+        assert code == 200 and (line["epoch"], line["after"], line["lag_events"]) == (edge.epoch(), 3, 0)
+    finally:
+        await again.client.close()

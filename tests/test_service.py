@@ -86,3 +86,19 @@ async def test_a_broken_feedback_sink_does_not_stop_check_in(service: tuple[Edge
     edge.feedback.append(broken)
     event = await edge.handle(read("gate-in", ANNA_CARD, 1.0))
     assert event is not None and event.seq == 1
+
+
+async def test_each_tap_is_one_log_line_naming_reader_card_holder_and_outcome(
+    service: tuple[EdgeService, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    edge, _ = service
+    edge.feedback.append(kiosk_feedback([], DEFAULT_PATTERNS))
+    caplog.set_level("INFO", logger="rollcall.edge")
+    anna = await edge.handle(read("gate-in", ANNA_CARD, 1.0))
+    stranger = await edge.handle(read("room-r1", "DEADBEEF", 2.0))
+    assert anna is not None and stranger is not None
+    lines = [r.getMessage() for r in caplog.records if r.name == "rollcall.edge" and r.getMessage().startswith("tap ")]
+    assert lines == [
+        f"tap seq=1 reader=gate-in card={ANNA_CARD} holder=s-anna outcome=on_campus reason={anna.reason or '-'} signal=ok",
+        "tap seq=2 reader=room-r1 card=DEADBEEF holder=- outcome=unknown_card reason=card_not_registered signal=denied",
+    ]

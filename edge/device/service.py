@@ -27,11 +27,15 @@ Feedback = Callable[[Event], None]
 
 
 def kiosk_feedback(sinks: list[FeedbackSink], patterns: Mapping[str, Pattern]) -> Feedback:
-    """Play each tap's signal (ok, warning, denied) and each reader fault on every sink."""
+    """Play each tap's signal (ok, warning, denied) and each reader fault on every sink, and log it."""
 
     def play(event: Event) -> None:
         if event.kind in (EventKind.TAP, EventKind.READER):
             signal = SIGNALS[event.outcome].value
+            # The journal's one line a tap (the unit's promise): which reader, which card as stored, whose, what.
+            log.info("%s seq=%d reader=%s card=%s holder=%s outcome=%s reason=%s signal=%s", event.kind.value,
+                     event.seq, event.reader_id, event.card_uid or "-", event.subject or "-", event.outcome.value,
+                     event.reason or "-", signal)  # fmt: skip
             for sink in sinks:
                 sink.play(signal, patterns[signal])
 

@@ -3,11 +3,13 @@
 The same rules as the device's file (`edge.device.config`): an unknown key, a wrong type or a bad value
 raises `ConfigError` naming the file and the key, and API tokens are kept only as hashes. The
 devices' pull tokens are the exception: the server presents them, so it must hold them in clear
-(the installer makes the file readable by root and the service only).
+(the installer makes the file readable by root and the service only; a file others may read is
+named in a warning each time it is loaded).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,8 @@ from edge.web.settings import (
     read_toml,
     split_listen,
 )
+
+log = logging.getLogger("rollcall.sync")
 
 NOTIFY_KINDS = ("webhook", "wecom", "dingtalk")
 # The alert kinds a notification target may choose from: every kind `sync.view` ranks (a test holds them equal).
@@ -95,7 +99,23 @@ class ServerConfig:
 
 
 def load_server_config(path: Path) -> ServerConfig:
-    return parse_server_config(read_toml(path), str(path), base=path.parent)
+    config = parse_server_config(read_toml(path), str(path), base=path.parent)
+    _warn_if_others_may_read(path, config)
+    return config
+
+
+def _warn_if_others_may_read(path: Path, config: ServerConfig) -> None:
+    """A WARNING when the file is readable by others: it holds every device's pull token in clear."""
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:  # read a moment ago; gone now is not this check's business
+        return
+    if mode & 0o004:
+        log.warning(
+            "config_readable_by_others file=%s mode=%04o devices=%d: it holds the devices' tokens in clear;"
+            " make it private: sudo chmod 640 %s && sudo chown root:rollcall %s",
+            path, mode, len(config.devices), path, path,
+        )  # fmt: skip
 
 
 def parse_server_config(raw: Mapping[str, Any], source: str, base: Path = Path(".")) -> ServerConfig:

@@ -117,3 +117,46 @@ def test_targets_may_choose_every_alert_kind_the_server_raises() -> None:
     from sync.view import URGENCY
 
     assert set(ALERT_KINDS) == set(URGENCY)
+
+
+EXAMPLE = Path(__file__).parents[2] / "systemd" / "server.toml.example"
+
+
+def test_the_shipped_example_loads_as_copied(tmp_path: Path) -> None:
+    copied = tmp_path / "server.toml"
+    copied.write_bytes(EXAMPLE.read_bytes())
+    config = load_server_config(copied)
+    assert (config.server_id, config.listen, config.data_dir) == ("school", "0.0.0.0:8480", Path("/var/lib/rollcall-server"))
+    assert config.devices == () and config.tokens == () and config.notify == ()
+    assert (config.pull.batch, config.push_every, config.retention_days) == (1000, 30.0, 365)
+
+
+def test_the_examples_device_and_token_tables_load_once_uncommented_and_filled(tmp_path: Path) -> None:
+    # What the comments tell an admin to do: uncomment a table and put real values for the "…" ones.
+    text = EXAMPLE.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    for header in ("# [[devices]]", "# [[api.tokens]]"):
+        start = lines.index(header)
+        end = next(n for n in range(start, len(lines)) if not lines[n].startswith("# "))
+        lines[start:end] = [line.removeprefix("# ") for line in lines[start:end]]
+    filled = "\n".join(lines).replace("…64 hex digits…", "ab" * 32).replace("…the device's server token…", "t" * 32)
+    path = tmp_path / "server.toml"
+    path.write_text(filled.replace("…the device's admin token…", "a" * 32), encoding="utf-8")
+    config = load_server_config(path)
+    assert [(d.id, d.url, d.token) for d in config.devices] == [("gate-1", "http://10.0.0.11:8470", "t" * 32)]
+    assert [(t.role, t.name) for t in config.tokens] == [("admin", "office")]
+
+
+@pytest.mark.parametrize(("mode", "warned"), [(0o644, True), (0o604, True), (0o640, False), (0o600, False)])
+def test_a_configuration_others_may_read_is_named_in_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, mode: int, warned: bool
+) -> None:
+    path = _config(tmp_path)
+    path.chmod(mode)
+    caplog.set_level("INFO", logger="rollcall.sync")
+    load_server_config(path)
+    found = [r for r in caplog.records if r.levelname == "WARNING" and "config_readable_by_others" in r.getMessage()]
+    assert bool(found) is warned
+    if warned:
+        message = found[0].getMessage()
+        assert f"file={path} mode={mode:04o} devices=1" in message and "chmod 640" in message

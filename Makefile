@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bundle clean
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ test: lint  ## lint, then the whole suite
 
 bench: $(READY)  ## benchmarks, each beside its reference measured in the same run
 	$(BIN)/python -m tests.bench $(ARGS)
+
+bundle: $(READY)  ## wheels for an offline install (needs PyPI): make bundle ARGS="--arch aarch64"
+	$(BIN)/python systemd/bundle.py --out dist/bundle $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

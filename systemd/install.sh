@@ -2,20 +2,21 @@
 # Installs Rollcall from this clone on Raspberry Pi OS / Debian (bookworm), or removes it again.
 #
 #   sudo systemd/install.sh              an edge device: users, /opt/rollcall, /etc/rollcall, units, udev
-#   sudo systemd/install.sh --server     the school server instead of an edge device
-#   sudo systemd/install.sh --uninstall  removes the program, units and rules; keeps the data
-#                                        (/var/lib/rollcall), the configuration (/etc/rollcall) and the users
+#   sudo systemd/install.sh --server     the school server instead: its unit and /etc/rollcall/server.toml
+#   sudo systemd/install.sh --offline DIR  installs the program from a bundle (`make bundle`), no network
+#   sudo systemd/install.sh --uninstall  removes the program, units and rules; keeps the data (/var/lib/rollcall,
+#                                        /var/lib/rollcall-server), the configuration (/etc/rollcall) and the users
 #   systemd/install.sh --dry-run         prints each action (+ changes files, ~ changes the running system)
 #   systemd/install.sh --root DIR        installs the files into DIR (CI, an image being built): no users,
 #                                        no systemctl start, no udev; units enabled with systemctl --root
 #
-# Idempotent: run it again after `git pull` to update the program; an edited edge.toml, foot.ini
-# or kiosk.token is never overwritten.
+# Idempotent: run it again after `git pull` to update the program; an edited edge.toml, server.toml,
+# foot.ini or kiosk.token is never overwritten.
 set -euo pipefail
 
 usage() {
-    sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
-    echo "options: [--root DIR] [--dry-run] [--uninstall] [--server] [--skip-venv]"
+    sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    echo "options: [--root DIR] [--dry-run] [--uninstall] [--server] [--offline DIR] [--skip-venv]"
 }
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,20 +26,37 @@ ROOT=""
 DRY_RUN=0
 UNINSTALL=0
 SKIP_VENV=0
+OFFLINE=""
 ROLE=edge
+
+die() {  # a one-line reason, exit status 2: bad input
+    printf 'install.sh: %s\n' "$*" >&2
+    exit 2
+}
 
 while (($#)); do
     case $1 in
-        --root) ROOT=${2:?"--root needs a directory"}; shift 2 ;;
+        --root) (($# > 1)) || die "--root needs a directory"; ROOT=$2; shift 2 ;;
         --root=*) ROOT=${1#--root=}; shift ;;
         --dry-run) DRY_RUN=1; shift ;;
         --uninstall) UNINSTALL=1; shift ;;
         --server) ROLE=server; shift ;;
         --skip-venv) SKIP_VENV=1; shift ;;  # CI: the virtual environment needs PyPI and takes a minute
+        --offline) (($# > 1)) || die "--offline needs the bundle's folder (make bundle: dist/bundle)"; OFFLINE=$2; shift 2 ;;
+        --offline=*) OFFLINE=${1#--offline=}; shift ;;
         -h | --help) usage; exit 0 ;;
         *) echo "install.sh: unknown option: $1" >&2; usage >&2; exit 2 ;;
     esac
 done
+
+if [[ -n $OFFLINE ]]; then
+    ((!SKIP_VENV)) || die "--offline installs the virtual environment: not with --skip-venv"
+    ((!UNINSTALL)) || die "--offline is for installing: not with --uninstall"
+    [[ -d $OFFLINE ]] || die "--offline $OFFLINE: no such folder"
+    OFFLINE=$(realpath -- "$OFFLINE")
+    [[ -r $OFFLINE/SHA256SUMS && -r $OFFLINE/manifest.json ]] ||
+        die "--offline $OFFLINE: not a bundle (no SHA256SUMS and manifest.json; build one with make bundle)"
+fi
 
 if [[ -n $ROOT ]]; then
     ROOT=$(realpath -m -- "$ROOT")
@@ -49,11 +67,20 @@ OPT=/opt/rollcall
 VENV=$OPT/venv
 ETC=/etc/rollcall
 STATE=/var/lib/rollcall
+SERVER_STATE=/var/lib/rollcall-server
 UNITS=/etc/systemd/system
 RULES=/etc/udev/rules.d/99-rollcall-readers.rules
 MODULES=/etc/modules-load.d/rollcall.conf
 LINK=/usr/local/bin/rollcall
 UNIT_FILES=(rollcall-edge.service rollcall-server.service rollcall-kiosk.service)
+# What each role installs: a server needs neither the readers' nor the console's unit, a device no server.
+if [[ $ROLE == server ]]; then
+    ROLE_UNITS=(rollcall-server.service)
+else
+    ROLE_UNITS=(rollcall-edge.service rollcall-kiosk.service)
+fi
+# The account each service runs as, and so the group its configuration file is readable by.
+unit_user() { sed -n 's/^User=//p' "$SRC/$1" | tail -n 1; }
 
 # A running system (not --root) whose init is systemd (sd_booted(3): /run/systemd/system exists).
 LIVE=0
@@ -114,15 +141,89 @@ ensure_account() {  # NAME HOME COMMENT: a system user with its own group and no
 }
 
 install_users() {
-    ensure_account rollcall "$STATE" "Rollcall service"
-    # Serial readers are group dialout, keyboard-wedge readers input, the Pi's GPIO gpio (Pi OS only).
-    # The unit adds dialout and input itself; membership also lets `sudo -u rollcall rollcall readers test` work.
-    local groups=dialout,input
-    if ((!LIVE)) || getent group gpio >/dev/null; then groups+=,gpio; fi
-    host usermod --append --groups "$groups" rollcall
-    if [[ $ROLE == edge ]]; then
-        ensure_account rollcall-kiosk /var/lib/rollcall-kiosk "Rollcall guard console"
+    if [[ $ROLE == server ]]; then
+        ensure_account "$(unit_user rollcall-server.service)" "$SERVER_STATE" "Rollcall school server"
+        return 0
     fi
+    local user
+    user=$(unit_user rollcall-edge.service)
+    ensure_account "$user" "$STATE" "Rollcall service"
+    # Serial readers are group dialout, keyboard-wedge readers input, the Pi's GPIO gpio (Pi OS only).
+    # The unit adds dialout and input itself (SupplementaryGroups=), and systemd refuses to start it
+    # when one of them does not exist (status 216/GROUP): a minimal image without udev's groups gets
+    # them made here. Membership also lets `sudo -u rollcall rollcall readers test` work.
+    local group groups=dialout,input
+    for group in dialout input; do
+        if ((LIVE)) && ! getent group "$group" >/dev/null; then
+            warn "there is no group $group here (no udev?): making it, as the edge's unit needs it"
+            host groupadd --system "$group" || warn "could not make the group $group"
+        fi
+    done
+    if ((!LIVE)) || getent group gpio >/dev/null; then groups+=,gpio; fi
+    host usermod --append --groups "$groups" "$user" || warn "could not add $user to the groups $groups"
+    ensure_account rollcall-kiosk /var/lib/rollcall-kiosk "Rollcall guard console"
+}
+
+make_venv() {
+    # System site packages: gpiozero/lgpio and evdev come from apt (python3-gpiozero, python3-evdev).
+    if [[ ! -x $ROOT$VENV/bin/python ]]; then
+        if ! python3 -c 'import ensurepip' 2>/dev/null; then
+            echo "install.sh: python3 cannot make a virtual environment: sudo apt-get install -y python3-venv" >&2
+            exit 1
+        fi
+        run python3 -m venv --system-site-packages "$ROOT$VENV"
+    fi
+}
+
+# This machine's platform as the bundle names it. A 32-bit Raspberry Pi OS on a 64-bit kernel says
+# aarch64 in uname: what counts is the interpreter's word size.
+python_platform() {
+    python3 -c 'import platform, struct
+machine = platform.machine()
+print("armv7l" if machine.startswith(("arm", "aarch64")) and struct.calcsize("P") == 4 else machine)'
+}
+
+# Before anything changes: the bundle is whole and holds every wheel this machine needs.
+check_bundle() {
+    local arch problem wheels
+    say "checking the bundle $OFFLINE (SHA256SUMS, manifest.json)"
+    command -v python3 >/dev/null || { echo "install.sh: python3 is not installed: sudo apt-get install -y python3-venv" >&2; exit 1; }
+    (cd "$OFFLINE" && sha256sum --check --quiet --strict SHA256SUMS) ||
+        { echo "install.sh: the bundle $OFFLINE is damaged: a file does not match SHA256SUMS (copy it again)" >&2; exit 1; }
+    arch=$(python_platform)
+    problem=$(python3 - "$OFFLINE/manifest.json" "$arch" 2>&1 <<'PY'
+import json, sys
+arch = sys.argv[2]
+try:
+    manifest = json.load(open(sys.argv[1], encoding="utf-8"))
+    found = manifest["platforms"].get(arch)
+except (ValueError, KeyError, AttributeError) as error:
+    sys.exit(f"has an unreadable manifest.json ({error!r}): build it again with make bundle")
+if found is None:
+    print(f"has no wheels for {arch}, only for {', '.join(manifest['platforms']) or 'nothing'}: make bundle ARGS=--arch={arch}")
+elif not found["complete"]:
+    print(f"is incomplete for {arch}: " + "; ".join(f"{m['requirement']}: {m['reason']}" for m in found["missing"]))
+elif manifest["python"] != "{}.{}".format(*sys.version_info[:2]):
+    print(f"was built for Python {manifest['python']}, this machine has {sys.version.split()[0]}: make bundle ARGS=--python={sys.version_info[0]}.{sys.version_info[1]}")
+PY
+) || true
+    [[ -z $problem ]] || { echo "install.sh: the bundle $OFFLINE $problem" >&2; exit 1; }
+    BUNDLE_REQUIREMENTS=$OFFLINE/requirements-$arch.txt
+    wheels=("$OFFLINE"/rollcall-*.whl)
+    if ((${#wheels[@]} != 1)) || [[ ! -e ${wheels[0]} || ! -r $BUNDLE_REQUIREMENTS ]]; then
+        echo "install.sh: the bundle $OFFLINE should hold one rollcall-*.whl and requirements-$arch.txt" >&2
+        exit 1
+    fi
+    BUNDLE_WHEEL=${wheels[0]}
+}
+
+# The program and its dependencies from the bundle's wheels alone: no index, this machine's pip
+# configuration ignored (it may name a mirror), each file checked against the bundle's pinned hashes.
+install_offline() {
+    local pip=(env PIP_CONFIG_FILE=/dev/null "$ROOT$VENV/bin/pip" --isolated --disable-pip-version-check)
+    run "${pip[@]}" install --quiet --no-index --find-links "$OFFLINE" --require-hashes --requirement "$BUNDLE_REQUIREMENTS"
+    # The version number does not change with each commit: replace the program itself every time.
+    run "${pip[@]}" install --quiet --no-index --no-deps --force-reinstall "$BUNDLE_WHEEL"
 }
 
 copy_source() {  # DIR: this clone without its caches, environments and build leftovers
@@ -135,15 +236,11 @@ install_program() {
     run install -m 0644 "$REPO/README.md" "$ROOT$OPT/README.md"
     if ((SKIP_VENV)); then
         say "  virtual environment: skipped (--skip-venv)"
+    elif [[ -n $OFFLINE ]]; then
+        make_venv
+        install_offline
     else
-        # System site packages: gpiozero/lgpio and evdev come from apt (python3-gpiozero, python3-evdev).
-        if [[ ! -x $ROOT$VENV/bin/python ]]; then
-            if ! python3 -c 'import ensurepip' 2>/dev/null; then
-                echo "install.sh: python3 cannot make a virtual environment: sudo apt-get install -y python3-venv" >&2
-                exit 1
-            fi
-            run python3 -m venv --system-site-packages "$ROOT$VENV"
-        fi
+        make_venv
         # pip builds a local folder in place (build/, *.egg-info, stale files and all): build from a copy.
         if ((DRY_RUN)); then
             BUILD=/tmp/rollcall-build.XXXXXX
@@ -166,7 +263,10 @@ new_token() {  # 32 random bytes, URL-safe base64 without padding
 
 install_config() {
     run install -d -m 0755 "$ROOT$ETC"
-    [[ $ROLE == edge ]] || return 0
+    if [[ $ROLE == server ]]; then
+        install_server_config
+        return 0
+    fi
     local token=$ROOT$ETC/kiosk.token config=$ROOT$ETC/edge.toml sha=""
     if [[ ! -e $token ]]; then
         say "+ write $ETC/kiosk.token (a new random guard token for the kiosk console)"
@@ -199,9 +299,24 @@ install_config() {
     fi
 }
 
+NEW_SERVER_CONFIG=0
+install_server_config() {
+    local config=$ROOT$ETC/server.toml
+    if [[ ! -e $config ]]; then
+        say "+ write $ETC/server.toml (from systemd/server.toml.example: name the devices and tokens in it)"
+        if ((!DRY_RUN)); then
+            (umask 0077 && cat "$SRC/server.toml.example" >"$config")
+        fi
+        NEW_SERVER_CONFIG=1
+    fi
+    # It holds each device's pull token in clear: readable by root and the server's group only.
+    run chmod 0640 "$config"
+    host chown "root:$(unit_user rollcall-server.service)" "$config"
+}
+
 install_system_files() {
     local unit
-    for unit in "${UNIT_FILES[@]}"; do
+    for unit in "${ROLE_UNITS[@]}"; do
         run install -D -m 0644 "$SRC/$unit" "$ROOT$UNITS/$unit"
     done
     if [[ $ROLE == edge ]]; then
@@ -216,15 +331,18 @@ activate() {
     fi
     if [[ $ROLE == server ]]; then
         unit_links enable rollcall-server.service
-        if ((SYSTEMD)) && [[ -e $ETC/server.toml ]]; then
+        # A server.toml just written from the example names no real device yet: start after it is edited.
+        if ((SYSTEMD && !NEW_SERVER_CONFIG)); then
             host systemctl restart rollcall-server.service
         fi
         return 0
     fi
     if ((SYSTEMD)); then
         host modprobe -a usbserial cdc_acm || warn "could not load usbserial, cdc_acm (built in?)"
-        host udevadm control --reload
-        host udevadm trigger --action=change --subsystem-match=tty --subsystem-match=input
+        # No udev daemon (a container, some minimal images): the rules apply from the next boot with one.
+        host udevadm control --reload || warn "udevadm control --reload failed (is udev running?): the reader names apply at the next boot"
+        host udevadm trigger --action=change --subsystem-match=tty --subsystem-match=input ||
+            warn "udevadm trigger failed (is udev running?): replug the readers or reboot for their names"
     fi
     unit_links enable rollcall-edge.service
     if ((SYSTEMD)); then
@@ -271,10 +389,11 @@ uninstall() {
     run rm -rf "$ROOT$OPT"
     if ((SYSTEMD)); then
         host systemctl daemon-reload
-        host udevadm control --reload
+        host udevadm control --reload || warn "udevadm control --reload failed (is udev running?)"
     fi
-    say "kept: $STATE (the event log), $ETC (configuration and tokens), the users rollcall and rollcall-kiosk"
-    say "  remove them by hand if the device is retired: sudo rm -r $STATE $ETC; sudo userdel rollcall; sudo userdel rollcall-kiosk"
+    say "kept: $STATE (a device's event log), $SERVER_STATE (the school server's), $ETC (configuration and tokens),"
+    say "  the users rollcall and rollcall-kiosk"
+    say "  remove them by hand if the machine is retired: sudo rm -r $STATE $SERVER_STATE $ETC; sudo userdel rollcall; sudo userdel rollcall-kiosk"
 }
 
 main() {
@@ -287,10 +406,12 @@ main() {
         uninstall
         return 0
     fi
-    local file
-    for file in "${UNIT_FILES[@]}" 99-rollcall-readers.rules modules-load.conf edge.toml.example foot.ini; do
+    local file needed=("${ROLE_UNITS[@]}" 99-rollcall-readers.rules modules-load.conf edge.toml.example foot.ini)
+    [[ $ROLE == edge ]] || needed=("${ROLE_UNITS[@]}" server.toml.example)
+    for file in "${needed[@]}"; do
         [[ -r $SRC/$file ]] || { echo "install.sh: missing $SRC/$file" >&2; exit 1; }
     done
+    [[ -z $OFFLINE ]] || check_bundle
     say "installing Rollcall ($ROLE) from $REPO into ${ROOT:-/}"
     install_users
     install_program
@@ -301,7 +422,11 @@ main() {
         say "done. Next: edit $ETC/edge.toml (readers: rollcall readers list), then"
         say "  sudo systemctl restart rollcall-edge && curl http://127.0.0.1:8470/healthz"
     else
-        say "done. Next: write $ETC/server.toml, then: sudo systemctl restart rollcall-server"
+        if ((NEW_SERVER_CONFIG)); then
+            say "done. Next: sudoedit $ETC/server.toml (the devices and tokens), then: sudo systemctl restart rollcall-server"
+        else
+            say "done. $ETC/server.toml was kept; after editing it: sudo systemctl restart rollcall-server"
+        fi
     fi
 }
 

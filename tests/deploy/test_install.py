@@ -2,13 +2,16 @@
 
 In a throwaway root the script changes files only: users, udev and starting services are printed
 as skipped, and units are enabled offline with `systemctl --root`. `--skip-venv` leaves out the
-virtual environment (a pip install from PyPI, a minute on a Pi).
+virtual environment (a pip install from PyPI, a minute on a Pi). What only a running system shows
+(users and groups made, udev missing, services started) is tested booted: tests/deploy/test_booted.py.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -21,6 +24,7 @@ from tests.deploy.support import SYSTEMD
 
 SCRIPT = SYSTEMD / "install.sh"
 UNITS = ("rollcall-edge.service", "rollcall-server.service", "rollcall-kiosk.service")
+EDGE_UNITS = ("rollcall-edge.service", "rollcall-kiosk.service")
 WANTS = Path("etc/systemd/system/multi-user.target.wants")
 has_systemctl = pytest.mark.skipif(shutil.which("systemctl") is None, reason="systemctl is not installed")
 
@@ -65,8 +69,9 @@ def test_a_dry_run_prints_every_action_and_changes_nothing(tmp_path: Path) -> No
     out = result.stdout
     assert "~ useradd --system --gid rollcall" in out
     assert "# skipped: --root" in out  # users are never made inside a throwaway root
-    for unit in UNITS:
+    for unit in EDGE_UNITS:
         assert f"+ install -D -m 0644 {SYSTEMD / unit} {tmp_path}/etc/systemd/system/{unit}" in out
+    assert "rollcall-server.service" not in out  # a device runs no school server
     assert f"{tmp_path}/etc/udev/rules.d/99-rollcall-readers.rules" in out
     assert "+ write /etc/rollcall/edge.toml" in out
     assert "+ chmod 0640 " + str(tmp_path / "etc/rollcall/edge.toml") in out
@@ -75,10 +80,12 @@ def test_a_dry_run_prints_every_action_and_changes_nothing(tmp_path: Path) -> No
 def test_an_install_places_units_rules_and_a_config_only_the_service_reads(tmp_path: Path) -> None:
     result = install(tmp_path)
     assert result.returncode == 0, result.stderr
-    for unit in UNITS:
+    for unit in EDGE_UNITS:
         placed = tmp_path / "etc/systemd/system" / unit
         assert placed.read_bytes() == (SYSTEMD / unit).read_bytes()
         assert mode(placed) == 0o644
+    assert not (tmp_path / "etc/systemd/system/rollcall-server.service").exists()
+    assert not (tmp_path / "etc/rollcall/server.toml").exists()
     rules = tmp_path / "etc/udev/rules.d/99-rollcall-readers.rules"
     assert rules.read_bytes() == (SYSTEMD / "99-rollcall-readers.rules").read_bytes()
     assert (tmp_path / "etc/modules-load.d/rollcall.conf").read_text().split()[-2:] == [
@@ -161,7 +168,8 @@ def test_uninstall_removes_the_program_and_keeps_the_data_and_the_configuration(
         assert not (tmp_path / gone).exists() and not (tmp_path / gone).is_symlink(), gone
     assert data.read_bytes() == b"the event log"
     assert {p.name: p.read_bytes() for p in (tmp_path / "etc/rollcall").iterdir()} == config
-    assert "kept: /var/lib/rollcall" in result.stdout
+    assert "kept: /var/lib/rollcall " in result.stdout
+    assert "/var/lib/rollcall-server (the school server's)" in result.stdout
     assert install(tmp_path, "--uninstall").returncode == 0  # and again: nothing left to do is not an error
 
 
@@ -170,8 +178,148 @@ def test_the_server_role_enables_the_server_only(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "enable rollcall-server.service" in result.stdout
     assert "enable rollcall-edge.service" not in result.stdout
-    assert "useradd" in result.stdout and "rollcall-kiosk" not in result.stdout.split("+ install -D")[0]
+    assert "useradd" in result.stdout and "rollcall-kiosk" not in result.stdout
     assert "edge.toml" not in result.stdout
+    # A server reads no card reader: no reader groups, no udev rules, no modules.
+    assert "usermod" not in result.stdout and "dialout" not in result.stdout
+    assert "udev" not in result.stdout and "modules-load" not in result.stdout
+
+
+def server_unit_user() -> str:
+    (user,) = re.findall(r"^User=(\S+)$", (SYSTEMD / "rollcall-server.service").read_text(), re.MULTILINE)
+    return user
+
+
+def test_the_server_role_places_its_unit_and_a_server_toml_only_root_and_its_service_read(
+    tmp_path: Path,
+) -> None:
+    result = install(tmp_path, "--server")
+    assert result.returncode == 0, result.stderr
+    system = tmp_path / "etc/systemd/system"
+    assert sorted(p.name for p in system.glob("*.service")) == ["rollcall-server.service"]
+    assert (system / "rollcall-server.service").read_bytes() == (
+        SYSTEMD / "rollcall-server.service"
+    ).read_bytes()
+    assert not (tmp_path / "etc/udev").exists() and not (tmp_path / "etc/modules-load.d").exists()
+    config = tmp_path / "etc/rollcall/server.toml"
+    assert config.read_bytes() == (SYSTEMD / "server.toml.example").read_bytes()
+    assert mode(config) == 0o640
+    # On a running system the group is the server unit's own user (skipped inside --root, but shown).
+    assert f"~ chown root:{server_unit_user()} {config}   # skipped: --root" in result.stdout
+    assert "sudoedit /etc/rollcall/server.toml" in result.stdout
+    assert sorted(p.name for p in config.parent.iterdir()) == ["server.toml"]  # no kiosk token, no edge.toml
+    if shutil.which("systemctl"):
+        assert (tmp_path / WANTS / "rollcall-server.service").is_symlink()
+        assert not (tmp_path / WANTS / "rollcall-edge.service").exists()
+
+    config.write_text('[server]\nid = "edited"\n')
+    config.chmod(0o644)
+    again = install(tmp_path, "--server")
+    assert again.returncode == 0, again.stderr
+    assert "+ write" not in again.stdout
+    assert config.read_text() == '[server]\nid = "edited"\n'
+    assert mode(config) == 0o640  # put right again
+    assert "server.toml was kept" in again.stdout
+
+
+def test_an_edge_and_a_server_on_one_machine_are_both_removed_by_uninstall(tmp_path: Path) -> None:
+    assert install(tmp_path).returncode == 0
+    assert install(tmp_path, "--server").returncode == 0
+    system = tmp_path / "etc/systemd/system"
+    assert sorted(p.name for p in system.glob("*.service")) == sorted(UNITS)
+    assert {"edge.toml", "server.toml", "kiosk.token"} <= {
+        p.name for p in (tmp_path / "etc/rollcall").iterdir()
+    }
+    result = install(tmp_path, "--uninstall")
+    assert result.returncode == 0, result.stderr
+    assert list(system.glob("*.service")) == []
+    assert (tmp_path / "etc/rollcall/server.toml").exists()  # configuration is kept
+
+
+def fake_bundle(directory: Path, *, arch: str, complete: bool = True, python: str = "3.11") -> Path:
+    """A bundle's shape with an empty wheel: enough for the checks made before anything is installed."""
+    directory.mkdir()
+    (directory / "rollcall-0.1.0-py3-none-any.whl").write_bytes(b"not really a wheel")
+    (directory / f"requirements-{arch}.txt").write_text("rollcall==0.1.0 --hash=sha256:00\n")
+    missing = [] if complete else [{"requirement": "evdev", "reason": "needs a compiler"}]
+    platforms = {arch: {"complete": complete, "requirements": f"requirements-{arch}.txt", "missing": missing}}
+    (directory / "manifest.json").write_text(json.dumps({"python": python, "platforms": platforms}))
+    sums = "".join(
+        f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in sorted(directory.iterdir())
+    )
+    (directory / "SHA256SUMS").write_text(sums)
+    return directory
+
+
+def this_platform() -> str:
+    found = subprocess.run(
+        ["python3", "-c", "import platform, struct; m = platform.machine(); "
+         "print('armv7l' if m.startswith(('arm', 'aarch64')) and struct.calcsize('P') == 4 else m)"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return found.stdout.strip()
+
+
+def offline(root: Path, bundle: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(SCRIPT), "--root", str(root), "--offline", str(bundle), *options],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        (("--offline",), "install.sh: --offline needs the bundle's folder (make bundle: dist/bundle)"),
+        (("--offline", "/nonexistent/bundle"), "install.sh: --offline /nonexistent/bundle: no such folder"),
+        (("--offline", "."), "not a bundle (no SHA256SUMS and manifest.json; build one with make bundle)"),
+        (("--offline", ".", "--skip-venv"), "install.sh: --offline installs the virtual environment: not with --skip-venv"),
+        (("--root",), "install.sh: --root needs a directory"),
+    ],
+)  # fmt: skip
+def test_bad_options_are_refused_in_one_line(tmp_path: Path, options: tuple[str, ...], error: str) -> None:
+    result = subprocess.run(
+        ["bash", str(SCRIPT), *options], capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and error in result.stderr, result.stderr
+    assert result.stdout == ""
+
+
+def test_a_damaged_bundle_is_refused_before_anything_is_installed(tmp_path: Path) -> None:
+    bundle = fake_bundle(tmp_path / "bundle", arch=this_platform())
+    (bundle / "rollcall-0.1.0-py3-none-any.whl").write_bytes(b"changed on the USB stick")
+    result = offline(tmp_path / "root", bundle)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"install.sh: the bundle {bundle} is damaged: a file does not match SHA256SUMS (copy it again)"
+    )
+    assert not (tmp_path / "root").exists()
+
+
+@pytest.mark.parametrize(
+    ("arch", "complete", "python", "error"),
+    [
+        (
+            "riscv64",
+            True,
+            "3.11",
+            "has no wheels for {this}, only for riscv64: make bundle ARGS=--arch={this}",
+        ),
+        ("{this}", False, "3.11", "is incomplete for {this}: evdev: needs a compiler"),
+        ("{this}", True, "2.7", "was built for Python 2.7, this machine has 3."),
+    ],
+)
+def test_a_bundle_for_another_machine_is_refused_with_the_reason(
+    tmp_path: Path, arch: str, complete: bool, python: str, error: str
+) -> None:
+    this = this_platform()
+    bundle = fake_bundle(tmp_path / "bundle", arch=arch.format(this=this), complete=complete, python=python)
+    result = offline(tmp_path / "root", bundle)
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"install.sh: the bundle {bundle} ") and error.format(this=this) in line, line
+    assert not (tmp_path / "root").exists()
 
 
 def test_an_unknown_option_is_refused(tmp_path: Path) -> None:

@@ -179,6 +179,16 @@ def plan(day: date = DAY) -> DayPlan:
     return plan_day(SCHOOL, day, TZ)
 
 
+_PLANS: dict[tuple[int, date], DayPlan] = {}
+
+
+def _plan_of(school: School, day: date) -> DayPlan:
+    key = (id(school), day)  # schools are module constants in the tests: their id is stable
+    if key not in _PLANS:
+        _PLANS[key] = plan_day(school, day, TZ)
+    return _PLANS[key]
+
+
 def ctx(state: State, now: datetime) -> Context:
     return Context(SCHOOL, plan(now.date()), state, now)
 
@@ -221,13 +231,18 @@ class Story:
     device: str = DEVICE
     projection: Projection = field(default_factory=Projection)
     events: list[Event] = field(default_factory=list)
+    school: School = SCHOOL
+    readers: dict[str, Reader] = field(default_factory=lambda: READERS)
 
     @property
     def state(self) -> State:
         return self.projection.state
 
     def ctx(self, now: datetime) -> Context:
-        return ctx(self.state, now)
+        return Context(self.school, self.plan(now.date()), self.state, now)
+
+    def plan(self, day: date) -> DayPlan:
+        return plan(day) if self.school is SCHOOL else _plan_of(self.school, day)
 
     def apply(
         self, decision: Decision, now: datetime, reader: str = "", uid: str = "", actor: str = ""
@@ -238,7 +253,7 @@ class Story:
         return event
 
     def tap(self, reader: str, uid: str, now: datetime) -> Decision:
-        decision = decide_tap(uid, READERS.get(reader), self.ctx(now))
+        decision = decide_tap(uid, self.readers.get(reader), self.ctx(now))
         self.apply(decision, now, reader, uid)
         return decision
 
@@ -250,7 +265,7 @@ class Story:
     def raise_alerts(self, now: datetime) -> list[Event]:
         """As the recorder does: one ALERT event for each alert that holds now and was not raised yet."""
         raised = []
-        for alert in alerts(SCHOOL, plan(now.date()), self.state, now):
+        for alert in alerts(self.school, self.plan(now.date()), self.state, now):
             if alert.key not in self.state.alerts:
                 data = {"key": alert.key, "alert": alert.kind.value, "session": alert.session_id}
                 decision = Decision(Outcome.ALERT, alert.kind.value, alert.student_id, data)

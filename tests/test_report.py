@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -280,15 +280,29 @@ def test_alerts_at_headcount_put_the_child_not_in_room_first() -> None:
 
 
 def test_alerts_over_the_evening() -> None:
-    found = alerts(SCHOOL, plan(), evening_until(at(20, 0)).state, at(20, 0))
+    found = alerts(SCHOOL, plan(), evening_until(at(19, 29)).state, at(19, 29))
 
-    # Nobody is left waiting (all picked up or walked home by 19:40); both reports are unsigned.
+    # A minute before the end: both kinds of absence, the early leaver, and both reports unsigned.
     assert [(a.kind, a.session_id, a.student_id) for a in found] == [
         (AlertKind.NOT_IN_ROOM, R2_SESSION, "s-gao"),
         (AlertKind.MISSING, R1_SESSION, "s-hui"),
         (AlertKind.LEFT_WITHOUT_LEAVE, R2_SESSION, "s-fei"),
         (AlertKind.REPORT_UNSIGNED, R1_SESSION, ""),
         (AlertKind.REPORT_UNSIGNED, R2_SESSION, ""),
+    ]
+
+
+def test_at_the_end_absences_close_with_the_session_and_the_report_keeps_them() -> None:
+    now = at(20, 0)
+    state = evening_until(now).state
+    # Nobody is left waiting (all picked up or walked home by 19:40), and no alert was raised before
+    # the end, so nothing holds: a device switched on now would raise nothing about this evening.
+    assert alerts(SCHOOL, plan(), state, now) == []
+    assert ids(report(R1_SESSION, now).missing) == ["s-hui"] and ids(report(R2_SESSION, now).missing) == ["s-gao"]
+    # An unsigned report raised while the session ran still holds after it: someone must still sign it.
+    state.alerts[f"report_unsigned:{R1_SESSION}:"] = at(18, 45).isoformat()
+    assert [(a.kind, a.session_id) for a in alerts(SCHOOL, plan(), state, now)] == [
+        (AlertKind.REPORT_UNSIGNED, R1_SESSION)
     ]
 
 
@@ -330,16 +344,10 @@ def test_no_alerts_outside_a_sessions_window(now: datetime) -> None:
     assert alerts(SCHOOL, plan(now.date()), state, now) == []
 
 
-def test_alerts_still_hold_at_the_edge_of_the_window() -> None:
-    now = at(22, 30)
-    kinds = {a.kind for a in alerts(SCHOOL, plan(), evening_until(now).state, now)}
-
-    assert kinds == {
-        AlertKind.NOT_IN_ROOM,
-        AlertKind.MISSING,
-        AlertKind.LEFT_WITHOUT_LEAVE,
-        AlertKind.REPORT_UNSIGNED,
-    }
+def test_absence_alerts_hold_until_the_last_minute_of_the_session() -> None:
+    kinds = {a.kind for a in alerts(SCHOOL, plan(), evening_until(at(19, 29)).state, at(19, 29) + timedelta(seconds=59))}
+    assert {AlertKind.NOT_IN_ROOM, AlertKind.MISSING, AlertKind.LEFT_WITHOUT_LEAVE} <= kinds
+    assert alerts(SCHOOL, plan(), evening_until(at(19, 30)).state, at(19, 30)) == []
 
 
 def test_child_who_stepped_out_before_start_and_came_back_is_not_reported_left() -> None:

@@ -120,8 +120,8 @@ TAP_CASES = {
         ANNA_ARRIVES + CHEN_ARRIVES, "gate-out", MAMA_CARD, at(19, 40), Outcome.PICKED_UP, "", "p-mama",
         {
             "children": [
-                {"student": "s-anna", "session": R1_SESSION},
-                {"student": "s-chen", "session": R2_SESSION},
+                {"student": "s-anna", "session": R1_SESSION, "closes": []},
+                {"student": "s-chen", "session": R2_SESSION, "closes": []},
             ],
             "early": False,
             "excused": False,
@@ -129,15 +129,15 @@ TAP_CASES = {
     ),
     "picked_up_only_the_child_who_came": TapCase(
         ANNA_ARRIVES, "gate", MAMA_CARD, at(19, 40), Outcome.PICKED_UP, "", "p-mama",
-        {"children": [{"student": "s-anna", "session": R1_SESSION}], "early": False, "excused": False},
+        {"children": [{"student": "s-anna", "session": R1_SESSION, "closes": []}], "early": False, "excused": False},
     ),
     "picked_up_from_gate_only": TapCase(
         (("gate-in", CHEN_CARD, at(18, 1)),), "gate-out", MAMA_CARD, at(19, 40), Outcome.PICKED_UP, "", "p-mama",
-        {"children": [{"student": "s-chen", "session": R2_SESSION}], "early": False, "excused": False},
+        {"children": [{"student": "s-chen", "session": R2_SESSION, "closes": []}], "early": False, "excused": False},
     ),
     "picked_up_early": TapCase(
         ANNA_ARRIVES, "gate-out", MAMA_CARD, at(19, 0), Outcome.PICKED_UP, "early_pickup", "p-mama",
-        {"children": [{"student": "s-anna", "session": R1_SESSION}], "early": True, "excused": False},
+        {"children": [{"student": "s-anna", "session": R1_SESSION, "closes": []}], "early": True, "excused": False},
     ),
     "no_child_waiting": TapCase(
         (), "gate-out", MAMA_CARD, at(19, 40), Outcome.NO_CHILD_WAITING, "no_child_on_campus", "p-mama",
@@ -151,11 +151,11 @@ TAP_CASES = {
     ),
     "walked_home_with_consent": TapCase(
         BO_ARRIVES, "gate-out", BO_CARD, at(19, 35), Outcome.WALKED_HOME, "consent_on_file", "s-bo",
-        {"session": R1_SESSION},
+        {"session": R1_SESSION, "children": [{"student": "s-bo", "session": R1_SESSION, "closes": []}]},
     ),
     "walked_home_at_the_end_minute": TapCase(
         BO_ARRIVES, "gate-out", BO_CARD, at(19, 30), Outcome.WALKED_HOME, "consent_on_file", "s-bo",
-        {"session": R1_SESSION},
+        {"session": R1_SESSION, "children": [{"student": "s-bo", "session": R1_SESSION, "closes": []}]},
     ),
     "must_be_picked_up_without_consent": TapCase(
         ANNA_ARRIVES, "gate-out", ANNA_CARD, at(19, 35), Outcome.MUST_BE_PICKED_UP, "no_walk_home_consent",
@@ -163,15 +163,15 @@ TAP_CASES = {
     ),
     "left_early_with_leave": TapCase(
         (("room-r1", DAN_CARD, at(18, 10)),), "gate-out", DAN_CARD, at(18, 50), Outcome.LEFT_EARLY, "with_leave",
-        "s-dan", {"session": R1_SESSION, "excused": True},
+        "s-dan", {"session": R1_SESSION, "children": [{"student": "s-dan", "session": R1_SESSION, "closes": []}], "excused": True},
     ),
     "left_early_without_leave": TapCase(
         ANNA_ARRIVES, "gate-out", ANNA_CARD, at(18, 50), Outcome.LEFT_EARLY, "without_leave", "s-anna",
-        {"session": R1_SESSION, "excused": False},
+        {"session": R1_SESSION, "children": [{"student": "s-anna", "session": R1_SESSION, "closes": []}], "excused": False},
     ),
     "consent_does_not_cover_leaving_before_the_end": TapCase(
         BO_ARRIVES, "gate-out", BO_CARD, at(19, 0), Outcome.LEFT_EARLY, "without_leave", "s-bo",
-        {"session": R1_SESSION, "excused": False},
+        {"session": R1_SESSION, "children": [{"student": "s-bo", "session": R1_SESSION, "closes": []}], "excused": False},
     ),
     "left_campus_without_session": TapCase(
         (("gate-in", EVE_CARD, at(18, 0)),), "gate-out", EVE_CARD, at(18, 30), Outcome.LEFT_CAMPUS, "", "s-eve",
@@ -193,14 +193,14 @@ TAP_CASES = {
     ),
     "bidirectional_gate_infers_out_before_end": TapCase(
         (("gate", BO_CARD, at(18, 0)),), "gate", BO_CARD, at(18, 40), Outcome.LEFT_EARLY, "without_leave", "s-bo",
-        {"session": R1_SESSION, "excused": False},
+        {"session": R1_SESSION, "children": [{"student": "s-bo", "session": R1_SESSION, "closes": []}], "excused": False},
     ),
     "bidirectional_gate_infers_in_again_after_leaving": TapCase(
         (*BO_ARRIVES, ("gate", BO_CARD, at(19, 35))), "gate", BO_CARD, at(19, 50), Outcome.ON_CAMPUS, "", "s-bo",
-        {"session": R1_SESSION},
+        {},  # an arrival never attaches to a session that has ended
     ),
     "staff_on_duty_before_headcount": TapCase(
-        (), "room-r1", LI_CARD, at(18, 24), Outcome.STAFF_ON_DUTY, "", "t-li",
+        (), "room-r1", LI_CARD, at(18, 24), Outcome.STAFF_ON_DUTY, "headcount_not_due", "t-li",
     ),
     "report_signed_by_staff_card": TapCase(
         (), "room-r1", LI_CARD, at(18, 25), Outcome.REPORT_SIGNED, "staff_card", "t-li", {"session": R1_SESSION},
@@ -267,28 +267,28 @@ ACTION_CASES = {
         ANNA_ARRIVES, lambda c: decide_release("s-anna", "p-mama", c), at(19, 40),
         Decision(
             Outcome.PICKED_UP, "released_by_guard", "p-mama",
-            {"children": [{"student": "s-anna", "session": R1_SESSION}], "early": False, "excused": False},
+            {"children": [{"student": "s-anna", "session": R1_SESSION, "closes": []}], "early": False, "excused": False},
         ),
     ),
     "release_early": ActionCase(
         ANNA_ARRIVES, lambda c: decide_release("s-anna", "p-mama", c), at(19, 0),
         Decision(
             Outcome.PICKED_UP, "released_by_guard", "p-mama",
-            {"children": [{"student": "s-anna", "session": R1_SESSION}], "early": True, "excused": False},
+            {"children": [{"student": "s-anna", "session": R1_SESSION, "closes": []}], "early": True, "excused": False},
         ),
     ),
     "release_to_contact_who_may_not_pick_up": ActionCase(
         ANNA_ARRIVES, lambda c: decide_release("s-anna", "p-auntie", c), at(19, 40),
         Decision(
             Outcome.UNAUTHORISED_PICKUP, "not_authorised", "p-auntie",
-            {"children": [{"student": "s-anna", "session": R1_SESSION}]},
+            {"children": [{"student": "s-anna", "session": R1_SESSION, "closes": []}]},
         ),
     ),
     "release_to_guardian_not_linked": ActionCase(
         ANNA_ARRIVES, lambda c: decide_release("s-anna", "p-bo-dad", c), at(19, 40),
         Decision(
             Outcome.UNAUTHORISED_PICKUP, "not_authorised", "p-bo-dad",
-            {"children": [{"student": "s-anna", "session": R1_SESSION}]},
+            {"children": [{"student": "s-anna", "session": R1_SESSION, "closes": []}]},
         ),
     ),
     "sign_from_console": ActionCase(
@@ -385,7 +385,7 @@ def test_unauthorised_pickup_leaves_the_child_waiting() -> None:
 
     assert story.state.attendance[(R1_SESSION, "s-anna")].left_at == ""
     assert story.tap("gate-out", MAMA_CARD, at(19, 45)).data["children"] == [
-        {"student": "s-anna", "session": R1_SESSION}
+        {"student": "s-anna", "session": R1_SESSION, "closes": []}
     ]
 
 

@@ -3,7 +3,9 @@
 `{"type": "check_in" | "found" | "excuse" | "call", "student_id": ..., "note": ...}` (`call`: the guard
 phoned the child's guardian; the note says what they heard),
 `{"type": "release", "student_id": ..., "guardian_id": ...}`,
-`{"type": "assign_card", "uid": ..., "student_id": ...}`. Teachers may only check in (a
+`{"type": "assign_card", "uid": ..., "student_id": ...}`,
+`{"type": "correct", "event": UUID, "reason": ...}` (a release or a "found" taken back, with why: a
+new event, never an edit). Teachers may only check in (a
 forgotten card in their room); guards and admins may do all. An action the rules refuse outright
 (unknown student, no session now) is a 422 and records nothing; a release to someone without
 pickup rights is recorded (the refusal is an event) and answered 201 with `accepted: false`.
@@ -27,9 +29,11 @@ from edge.core.rules import (
     decide_assign_card,
     decide_call,
     decide_check_in,
+    decide_correct,
     decide_excuse,
     decide_release,
 )
+from edge.device.store import Store
 from edge.web.auth import require
 from edge.web.errors import BadRequest, dumps
 from edge.web.parse import field, fields, read_json
@@ -60,12 +64,14 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "call": ((GUARD, ADMIN), ("student_id",), ("note",)),
     "release": ((GUARD, ADMIN), ("student_id", "guardian_id"), ()),
     "assign_card": ((GUARD, ADMIN), ("uid", "student_id"), ()),
+    "correct": ((GUARD, ADMIN), ("event", "reason"), ()),
 }
+FIELDS = {"type"} | {name for _, required, optional in ACTIONS.values() for name in (*required, *optional)}
 
 
 async def act(request: web.Request) -> web.Response:
     raw = await read_json(request, request.app[OPTIONS].body_limit)
-    kind = field(fields(raw, {"type", "student_id", "guardian_id", "uid", "note"}), "type", str)
+    kind = field(fields(raw, FIELDS), "type", str)
     if kind not in ACTIONS:
         raise BadRequest(f"type: expected one of {', '.join(ACTIONS)}, got {kind!r}", code="invalid_field")
     allowed_roles, required, optional = ACTIONS[kind]
@@ -73,14 +79,16 @@ async def act(request: web.Request) -> web.Response:
     body = fields(raw, {"type", *required, *optional})
     values = {name: field(body, name, str) for name in required}
     values |= {name: field(body, name, str, "") for name in optional}
-    decide = _decider(kind, values)
     service = request.app[SERVICE]
+    decide = _decider(kind, values, service.recorder.store)
     event = await service.recorder.act(decide, service.clock.now(), identity.actor)
     await audit(request, {"action": kind, "seq": event.seq} | values)
     return await announce(request, event)
 
 
-def _decider(kind: str, v: dict[str, str]) -> Decider:
+def _decider(kind: str, v: dict[str, str], store: Store) -> Decider:
+    if kind == "correct":  # the decider runs on the store's own thread, so it may read the log there
+        return lambda ctx: decide_correct(store.event(v["event"]), v["reason"], ctx)
     student = v["student_id"]
     if kind == "release":
         return lambda ctx: decide_release(student, v["guardian_id"], ctx)
@@ -127,7 +135,7 @@ ROUTES = (
         "/api/v1/actions",
         act,
         roles(GUARD, TEACHER),
-        "A manual action: check_in, found, excuse, call, release, assign_card (teachers: check_in only)",
+        "A manual action: check_in, found, excuse, call, release, assign_card, correct (teachers: check_in only)",
         body=ACTION_BODY,
         responses=json_ok("recorded: the event; `accepted` is false for a refused release", ACTED, 201)
         | {422: ("the rules refused the action; nothing was recorded", {})},

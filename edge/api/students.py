@@ -15,6 +15,7 @@ from aiohttp import web
 
 from edge.api.audit import audit
 from edge.api.keys import SERVICE
+from edge.core.cards import CardIndex
 from edge.core.model import CardKind, School, Student
 from edge.core.pinyin import matches, sort_key
 from edge.web.errors import BadRequest, dumps
@@ -34,32 +35,43 @@ async def search(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     # The school is immutable, so the matching runs off the writer's thread: the first search warms
     # the pinyin of every name (~0.1 s for 500 students on the VM) and must not hold up a tap.
-    school, assigned = await service.recorder.query(lambda view: (view.school, dict(view.projection.state.cards)))
-    found = await asyncio.to_thread(find, school, assigned, text, limit)
+    school, assigned, cards = await service.recorder.query(
+        lambda view: (view.school, dict(view.projection.state.cards), view.cards)
+    )
+    found = await asyncio.to_thread(find, school, assigned, text, limit, cards)
     await audit(request, {"q": text, "students": [s["id"] for s in found]})
     return web.json_response({"students": found}, dumps=dumps)
 
 
-def find(school: School, assigned: Mapping[str, str], text: str, limit: int) -> list[dict[str, Any]]:
-    by_card = _card_holder(school, assigned, text)
+def find(
+    school: School, assigned: Mapping[str, str], text: str, limit: int, cards: CardIndex | None = None
+) -> list[dict[str, Any]]:
+    """Students by name, pinyin, initials, class, id, card UID or the card's printed number."""
+    by_card = _card_holders(school, assigned, text, cards or CardIndex(school.cards))
     hits = [
         student
         for student in school.students.values()
-        if student.id == by_card or student.id == text or text in student.class_name or matches(text, student.name)
+        if student.id in by_card or student.id == text or text in student.class_name or matches(text, student.name)
     ]
-    hits.sort(key=lambda s: (s.id != by_card, sort_key(s.name), s.id))
+    hits.sort(key=lambda s: (s.id not in by_card, sort_key(s.name), s.id))
     return [_describe(school, s) for s in hits[:limit]]
 
 
-def _card_holder(school: School, assigned: Mapping[str, str], text: str) -> str | None:
+def _card_holders(school: School, assigned: Mapping[str, str], text: str, cards: CardIndex) -> set[str]:
+    """Whose card `text` names: a UID in hex, or the number printed on it in any vendor's rendering."""
+    uids = cards.printed(text)
     try:
-        uid = normalise_uid(text)
+        uids.append(normalise_uid(text))
     except ValueError:
-        return None
-    if uid in assigned:
-        return assigned[uid]
-    card = school.cards.get(uid)
-    return card.holder_id if card is not None and card.kind is CardKind.STUDENT else None
+        pass
+    holders = set()
+    for uid in uids:
+        card = school.cards.get(uid)
+        if uid in assigned:
+            holders.add(assigned[uid])
+        elif card is not None and card.kind is CardKind.STUDENT:
+            holders.add(card.holder_id)
+    return holders
 
 
 def _describe(school: School, student: Student) -> dict[str, Any]:

@@ -1,14 +1,17 @@
-"""Provides `rollcall demo`: the sample school's evening on a fast clock, through the real device.
+"""Provides `rollcall demo`: the sample school's whole day on a fast clock, through the real device.
 
-The sample school's datasets are installed in a fresh database, and the scripted evening's
-taps go through the same repeat filter, rules, durable store and feedback as a real gate's;
-manual actions go through the same recorder as the console's. Only the clock and the card
-readers are simulated.
+The sample school's datasets are installed in a fresh database, and the scripted day's taps
+(midday care, clubs on Wednesday and Friday, evening study) go through the same repeat filter,
+rules, durable store and feedback as a real gate's; manual actions go through the same recorder
+as the console's. Only the clock and the card readers are simulated. Quiet stretches (afternoon
+lessons, the hour before evening study) pass without waiting, so the day takes about as long as
+its busy minutes do at `--speed`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import hashlib
 import io
@@ -17,14 +20,14 @@ import secrets
 import tempfile
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from edge.cli.demo_script import SERVICE, Action, Evening, Tap, gate_reader, room_reader, script_evening
+from edge.cli.demo_script import SERVICE, Action, DayScript, Tap, gate_reader, room_reader, script_day
 from edge.cli.sample import sample_school
 from edge.core.codec import school_to_datasets
 from edge.core.feed import describe
@@ -32,7 +35,7 @@ from edge.core.i18n import t
 from edge.core.model import Event, Reader, ReaderRole, School
 from edge.core.plan import plan_day
 from edge.core.report import ZeroReport, zero_report
-from edge.core.rules import Context, Decision, decide_check_in, decide_excuse, decide_release
+from edge.core.rules import Context, Decision, decide_call, decide_check_in, decide_excuse, decide_release
 from edge.device.boot import SimBoot
 from edge.device.config import load_config
 from edge.device.recorder import Recorder, View
@@ -45,13 +48,17 @@ from hardware.reads import CardRead
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 DEVICE_ID = "demo-gate"
 CONSOLE_LISTEN = "127.0.0.1:0"  # the demo's console talks to its device on loopback, on a free port
+LEAD_MINUTES = 25  # the clock starts this long before the day's first session
+TAIL_MINUTES = 45  # and runs this long after the last one ends (the escalation, the last pickups)
+QUIET = timedelta(minutes=2)  # a minute's alert check this far from any step passes without waiting
 
 
 @dataclass(frozen=True, slots=True)
 class DemoOptions:
     seed: int = 1
-    speed: float = 120.0  # simulated seconds per real second: the evening in about 70 s; 0 = no waiting
+    speed: float = 120.0  # simulated seconds per real second: a day in about 90 s; 0 = no waiting
     day: date | None = None
+    start_at: time | None = None  # `--from HH:MM`: what comes before plays at once, then in time
     lang: str = "zh"
     data_dir: Path | None = None
     listen: str | None = None  # serve the device's API there, and keep running until stopped
@@ -115,12 +122,12 @@ def write_demo_config(
 async def run_demo(options: DemoOptions, out: TextIO) -> list[ZeroReport]:
     school = sample_school(options.seed)
     day = options.day or next_evening(school, datetime.now(TIMEZONE).date())
-    evening = script_evening(school, day, TIMEZONE, options.seed)
+    evening = script_day(school, day, TIMEZONE, options.seed)
     data_dir = options.data_dir or Path(tempfile.mkdtemp(prefix="rollcall-demo-"))
     database = data_dir / "rollcall.sqlite3"
     if database.exists():
         raise FileExistsError(f"{database}: the demo needs an empty folder; this one holds a database")
-    clock = SimClock(evening.start - timedelta(minutes=25))
+    clock = SimClock(evening.start - timedelta(minutes=LEAD_MINUTES))
     # The console is served on a loopback port of its own; the demo's feed would only scribble on it.
     listen = CONSOLE_LISTEN if options.console else options.listen
     # Tokens exist only in this process and on the screen; the device's file keeps their hashes.
@@ -141,7 +148,7 @@ async def run_demo(options: DemoOptions, out: TextIO) -> list[ZeroReport]:
 
 
 async def _evening(
-    options: DemoOptions, out: TextIO, service: EdgeService, evening: Evening, data_dir: Path
+    options: DemoOptions, out: TextIO, service: EdgeService, evening: DayScript, data_dir: Path
 ) -> list[ZeroReport]:
     """Install the sample school, play the evening, print the zero reports (the recorder is open)."""
     recorder, clock, lang, day = service.recorder, service.clock, options.lang, evening.start.date()
@@ -149,13 +156,15 @@ async def _evening(
         raise TypeError("the demo runs on a SimClock")
     await recorder.install_datasets(school_to_datasets(evening.school), version=1)
     plan = plan_day(evening.school, day, TIMEZONE)
-    enrolled = sum(len(ids) for sid, ids in plan.expected.items() if plan.sessions[sid].service_id == SERVICE)
-    service_name = evening.school.services[SERVICE].name
+    enrolled = len({sid for ids in plan.expected.values() for sid in ids})
+    served = dict.fromkeys(s.service_id for s in sorted(plan.sessions.values(), key=lambda s: s.start))
+    names = t("demo.and", lang).join(evening.school.services[service_id].name for service_id in served)
     out.write(
-        t("demo.start", lang, school=t("demo.school", lang), date=day.isoformat(), service=service_name,
+        t("demo.start", lang, school=t("demo.school", lang), date=day.isoformat(), service=names,
           count=enrolled) + "\n"
     )  # fmt: skip
-    await _play(evening, clock, service, recorder, options.speed)
+    start_at = datetime.combine(day, options.start_at, TIMEZONE) if options.start_at else None
+    await _play(evening, clock, service, recorder, options.speed, start_at)
     reports = await recorder.query(lambda view: _reports(view, day, clock.now()))
     out.write("\n" + as_table(reports, lang) + "\n")
     out.write(t("demo.done", lang, path=recorder.path) + "\n")
@@ -165,7 +174,7 @@ async def _evening(
 
 
 async def _serve(
-    options: DemoOptions, out: TextIO, service: EdgeService, evening: Evening, data_dir: Path,
+    options: DemoOptions, out: TextIO, service: EdgeService, evening: DayScript, data_dir: Path,
     tokens: dict[str, str],
 ) -> list[ZeroReport]:  # fmt: skip
     """`--listen`: the same evening inside the device's API, which keeps serving until stopped."""
@@ -180,7 +189,7 @@ async def _serve(
         async def play() -> None:
             reports.extend(await _evening(options, out, service, evening, data_dir))
 
-        task = background(app, "demo-evening", play)
+        task = background(app, "demo-day", play)
         yield
         await stop(task)
 
@@ -200,7 +209,7 @@ async def _serve(
 
 
 async def _with_console(
-    options: DemoOptions, out: TextIO, service: EdgeService, evening: Evening, data_dir: Path,
+    options: DemoOptions, out: TextIO, service: EdgeService, evening: DayScript, data_dir: Path,
     tokens: dict[str, str],
 ) -> list[ZeroReport]:  # fmt: skip
     """`rollcall demo` on a terminal: the evening plays inside the device's API while the guard console,
@@ -221,7 +230,7 @@ async def _with_console(
         async def play() -> None:
             reports.extend(await _evening(options, quiet, service, evening, data_dir))
 
-        task = background(app, "demo-evening", play)
+        task = background(app, "demo-day", play)
         yield
         await stop(task)
 
@@ -255,19 +264,25 @@ async def _with_console(
 
 
 async def _play(
-    evening: Evening, clock: SimClock, service: EdgeService, recorder: Recorder, speed: float
-) -> None:
-    """Step the clock through the scripted evening, with an alert check every simulated minute."""
-    finish = evening.end + timedelta(minutes=45)
+    day: DayScript, clock: SimClock, service: EdgeService, recorder: Recorder, speed: float,
+    start_at: datetime | None = None,
+) -> None:  # fmt: skip
+    """Step the clock through the scripted day, with an alert check every simulated minute.
+
+    A check far from any step (afternoon lessons) and everything before `start_at` take no time.
+    """
+    finish = day.end + timedelta(minutes=TAIL_MINUTES)
     ticks = [
         clock.now() + timedelta(minutes=m)
         for m in range(int((finish - clock.now()).total_seconds() // 60) + 1)
     ]
     timeline: list[tuple[datetime, int, Tap | Action | None]] = [(at, 1, None) for at in ticks]
-    timeline += [(step.at, 0, step) for step in evening.steps]
+    timeline += [(step.at, 0, step) for step in day.steps]
     timeline.sort(key=lambda item: (item[0], item[1]))
+    busy = sorted(step.at for step in day.steps)
     for at, _, step in timeline:
-        if speed > 0 and at > clock.now():
+        in_time = start_at is None or at > start_at
+        if speed > 0 and at > clock.now() and in_time and (step is not None or _near(busy, at)):
             await asyncio.sleep((at - clock.now()).total_seconds() / speed)
         clock.set(max(at, clock.now()))
         if step is None:
@@ -279,7 +294,15 @@ async def _play(
             service.record(event)
 
 
+def _near(busy: list[datetime], at: datetime) -> bool:
+    """Whether a step falls within `QUIET` of `at` (`busy` is sorted)."""
+    i = bisect.bisect_left(busy, at - QUIET)
+    return i < len(busy) and busy[i] <= at + QUIET
+
+
 def _decider(action: Action) -> Callable[[Context], Decision]:
+    if action.kind == "call":
+        return lambda ctx: decide_call(action.student, ctx, action.note)
     if action.kind == "release":
         return lambda ctx: decide_release(action.student, action.guardian, ctx)
     if action.kind == "excuse":
@@ -293,7 +316,6 @@ def _reports(view: View, day: date, now: datetime) -> list[ZeroReport]:
     return [
         zero_report(view.school, plan, view.projection.state, session, now)
         for session in sorted(plan.sessions.values(), key=lambda s: (s.start, s.room_id))
-        if session.service_id == SERVICE
     ]
 
 

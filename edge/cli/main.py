@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from edge.core.codec import DatasetError, school_to_datasets, to_plain
 from edge.core.errors import StoreError
 from edge.core.i18n import language, t
 from edge.core.rules import ActionError
+from edge.core.timetable import parse_hhmm
 from edge.device.config import EdgeConfig, load_config
 from edge.device.store import Store
 from edge.files.report_format import FORMATS
@@ -89,8 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=120.0,
         help="simulated seconds per real second (0 = as fast as possible; default 120)",
     )
-    demo.add_argument("--seed", type=int, default=1, help="randomises the evening's details (default 1)")
-    demo.add_argument("--date", type=_date, help="the evening to play (default: the next school day)")
+    demo.add_argument("--seed", type=int, default=1, help="randomises the day's details (default 1)")
+    demo.add_argument("--date", type=_date, help="the day to play (default: the next day with evening study)")
+    demo.add_argument("--from", dest="start_at", type=_hhmm, metavar="HH:MM",
+                      help="play what comes before this time at once, then in time (default: from late morning)")
     demo.add_argument(
         "--data", type=Path, help="an empty folder for the demo's database (default: a temp folder)"
     )
@@ -187,6 +190,13 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+def _hhmm(text: str) -> time:
+    try:
+        return parse_hhmm(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _listen(text: str) -> str:
     try:
         split_listen(text)
@@ -218,7 +228,7 @@ def _demo(args: argparse.Namespace, lang: str) -> int:
         console = None
     options = DemoOptions(
         seed=args.seed, speed=args.speed, day=args.date, lang=lang, data_dir=args.data, listen=args.listen,
-        console=console,
+        console=console, start_at=args.start_at,
     )  # fmt: skip
     asyncio.run(run_demo(options, sys.stdout))
     return 0

@@ -11,6 +11,7 @@ from edge.core.model import (
     Card,
     CardKind,
     CardStatus,
+    Dismissal,
     Enrolment,
     Gender,
     Guardian,
@@ -193,7 +194,7 @@ def _services() -> dict[str, Service]:
             "evening", "晚自习", (evening,),
             late_after_min=5, missing_after_min=10, report_due_min=30, pickup_grace_min=30,
         ),
-        Service("midday", "午间看护", midday),
+        Service("midday", "午间看护", midday, dismissal=Dismissal.TO_LESSONS),
         Service("clubs", "社团", clubs),
         Service("summer", "暑期托管", summer, school_days_only=False),
     )  # fmt: skip

@@ -32,6 +32,14 @@ class CardIndex:
             return found[0], ""
         return uid, "ambiguous_rendering" if found else ""
 
+    def printed(self, text: str) -> list[str]:
+        """The cards whose number, as any vendor prints it on the card's face or a reader shows it
+        (3829058002, 07302202, 111,27706), is `text`: what a guard types at the desk."""
+        typed = "".join(text.split())
+        if not typed or not all(c.isdigit() or c == "," for c in typed):
+            return []
+        return sorted({uid for rendering in Rendering for uid in self._index(rendering).get(typed, ())})
+
     def _index(self, rendering: Rendering) -> dict[str, list[str]]:
         # Built on first use per rendering: one pass over the cards (5,000 renders, a few ms).
         if rendering not in self._by_rendering:

@@ -20,6 +20,7 @@ from edge.core.model import (
     Card,
     CardKind,
     CardStatus,
+    Dismissal,
     Enrolment,
     Event,
     EventKind,
@@ -149,7 +150,7 @@ def _service(r: dict[str, Any]) -> Service:
         )
         for rule in r["rules"]
     )
-    return Service(**r | {"rules": rules})
+    return Service(**r | {"rules": rules, "dismissal": Dismissal(r.get("dismissal", Dismissal.PICKUP))})
 
 
 def _enrolment(r: dict[str, Any]) -> Enrolment:

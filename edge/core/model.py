@@ -35,6 +35,13 @@ class StaffRole(StrEnum):
     GUARD = "guard"
 
 
+class Dismissal(StrEnum):
+    """How a service's children leave at its end."""
+
+    PICKUP = "pickup"  # evening study, clubs, summer day care: a guardian takes them, or they walk with consent
+    TO_LESSONS = "to_lessons"  # midday care: back to afternoon lessons; nobody waits, nothing escalates
+
+
 class ReaderRole(StrEnum):
     GATE_IN = "gate-in"
     GATE_OUT = "gate-out"
@@ -104,7 +111,8 @@ class TimeRule:
 class Service:
     """A named after-school service and its timetable.
 
-    Minutes are counted from the session's start (late, missing, report due) or end (pickup).
+    Minutes are counted from the session's start (late, missing, report due), from a gate tap
+    (the walk to the room before "on campus but not in room") or from the end (pickup).
     `school_days_only` services skip weekends and holidays and run on make-up days; the others
     (summer day care) run on their rules' weekdays, holidays excepted.
     """
@@ -117,6 +125,8 @@ class Service:
     missing_after_min: int = 10
     report_due_min: int = 30
     pickup_grace_min: int = 30
+    walk_grace_min: int = 5
+    dismissal: Dismissal = Dismissal.PICKUP
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +209,7 @@ class Session:
     date: date
     start: datetime
     end: datetime
+    dismissal: Dismissal = Dismissal.PICKUP  # the service's: whether anyone waits after the end
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +228,7 @@ class EventKind(StrEnum):
     EXCUSE = "excuse"
     FOUND = "found"
     CALL = "call"  # a guard called a missing child's guardian, with a note of what they said
+    CORRECT = "correct"  # a release or a "found" taken back, with the reason: never an edit
     ASSIGN_CARD = "assign_card"
     SIGN = "sign"  # a zero report signed from the console
     ALERT = "alert"
@@ -250,6 +262,7 @@ class Outcome(StrEnum):
     EXCUSED = "excused"
     FOUND = "found"
     CALLED = "called"
+    CORRECTED = "corrected"
     CARD_ASSIGNED = "card_assigned"
     ALERT = "alert"
     READER_DOWN = "reader_down"
@@ -290,6 +303,7 @@ SIGNALS: Mapping[Outcome, Signal] = {
     Outcome.EXCUSED: Signal.OK,
     Outcome.FOUND: Signal.OK,
     Outcome.CALLED: Signal.OK,
+    Outcome.CORRECTED: Signal.WARNING,
     Outcome.CARD_ASSIGNED: Signal.OK,
     Outcome.ALERT: Signal.WARNING,
     Outcome.READER_DOWN: Signal.FAULT,

@@ -25,6 +25,10 @@ class Whereabouts:
     place: str = ""  # the reader that saw them last
     seen_at: str = ""  # ISO 8601
 
+    def on_campus_since(self, when: datetime) -> bool:
+        """On campus, seen at or after `when`: a tap at noon says nothing about who is here at six."""
+        return self.on_campus and bool(self.seen_at) and datetime.fromisoformat(self.seen_at) >= when
+
 
 @dataclass(slots=True)
 class Attendance:
@@ -34,7 +38,7 @@ class Attendance:
     late: bool = False
     excused: bool = False
     left_at: str = ""
-    left_how: str = ""  # picked_up | walked_home | left_early
+    left_how: str = ""  # picked_up | walked_home | left_early | before_start (left campus before it began)
     left_with: str = ""  # the guardian who picked up
     left_excused: bool = False
     note: str = ""
@@ -67,6 +71,7 @@ class State:
     signoffs: dict[str, Signoff] = field(default_factory=dict)  # session
     alerts: dict[str, str] = field(default_factory=dict)  # alert key -> raised at
     cards: dict[str, str] = field(default_factory=dict)  # uid -> student, assigned at a console
+    corrections: dict[str, str] = field(default_factory=dict)  # corrected event's uuid -> when
     readers: dict[str, ReaderStatus] = field(default_factory=dict)  # reader id -> last known state
     cursors: dict[str, int] = field(
         default_factory=dict
@@ -133,6 +138,19 @@ class Projection:
         elif outcome is Outcome.EXCUSED:
             record = attendance(session, student)
             record.excused, record.note = True, str(event.data.get("note", record.note))
+        elif outcome is Outcome.CORRECTED:
+            self.state.corrections[str(event.data["target"])] = at
+            changed.add(("correction", str(event.data["target"])))
+            if event.data.get("undo") == Outcome.FOUND:
+                record = attendance(session, student)
+                if record.present_at == event.data.get("present_at"):
+                    record.present_at, record.late = "", False  # missing again
+            else:
+                for child, child_session, closes in _leavers(event):
+                    seen(child, on_campus=True)  # taken back: she is here after all
+                    for session_id in (child_session, *closes):
+                        if (session_id, child) in self.state.attendance:
+                            attendance(session_id, child).came_back()
         elif outcome is Outcome.CALLED:
             # The call's note shows on the child's line of the zero report; nothing else changes.
             record = attendance(session, student)
@@ -152,9 +170,19 @@ class Projection:
         ):
             if student and event.reader_id:
                 seen(student, on_campus=True)
+                if session and (session, student) in self.state.attendance:
+                    record = self.state.attendance[(session, student)]
+                    if record.left_how == "before_start":  # back for the session she had gone home before
+                        attendance(session, student).came_back()
         elif outcome in _LEFT:
-            for child, child_session in _leavers(event):
+            for child, child_session, closes in _leavers(event):
                 seen(child, on_campus=False)
+                for later in closes:
+                    # Leaving campus ends the day's presence: every later session is closed too.
+                    record = attendance(later, child)
+                    if not record.left_at:
+                        record.left_at, record.left_how, record.left_with = at, "before_start", ""
+                        record.left_excused = False
                 if child_session:
                     record = attendance(child_session, child)
                     record.left_at, record.left_how = at, _LEFT[outcome]
@@ -187,6 +215,7 @@ class Projection:
         yield from (("signoff", k) for k in s.signoffs)
         yield from (("alert", k) for k in s.alerts)
         yield from (("card", k) for k in s.cards)
+        yield from (("correction", k) for k in s.corrections)
         yield from (("reader", k) for k in s.readers)
 
     def _value(self, key: Key) -> Any:
@@ -201,7 +230,7 @@ class Projection:
         elif kind == "reader":
             found = s.readers.get(key[1])
         else:
-            tables: dict[str, dict[str, Any]] = {"alert": s.alerts, "card": s.cards}
+            tables: dict[str, dict[str, Any]] = {"alert": s.alerts, "card": s.cards, "correction": s.corrections}
             return tables[kind].get(key[1])
         return None if found is None else {name: getattr(found, name) for name in found.__slots__}
 
@@ -224,15 +253,21 @@ class Projection:
                 state.alerts[rest[0]] = value
             elif kind == "card":
                 state.cards[rest[0]] = value
+            elif kind == "correction":
+                state.corrections[rest[0]] = value
         return cls(state)
 
 
-def _leavers(event: Event) -> list[tuple[str, str]]:
-    """(student, session) pairs that leave with this event: a guardian may take several children."""
+def _leavers(event: Event) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(student, session, later sessions closed) for each child leaving with this event (a guardian
+    may take several); events recorded before sessions closed later ones have no `closes`."""
     children = event.data.get("children")
     if children is not None:
-        return [(str(child["student"]), str(child.get("session", ""))) for child in children]
-    return [(event.subject, str(event.data.get("session", "")))]
+        return [
+            (str(child["student"]), str(child.get("session", "")), tuple(map(str, child.get("closes", ()))))
+            for child in children
+        ]
+    return [(event.subject, str(event.data.get("session", "")), ())]
 
 
 def parse_at(text: str) -> datetime:

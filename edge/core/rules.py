@@ -15,6 +15,7 @@ from edge.core.model import (
     Card,
     CardKind,
     CardStatus,
+    Event,
     Outcome,
     Reader,
     ReaderRole,
@@ -22,7 +23,7 @@ from edge.core.model import (
     Session,
     StaffRole,
 )
-from edge.core.plan import DayPlan
+from edge.core.plan import ARRIVAL_WINDOW, DayPlan
 from edge.core.projection import Attendance, State, Whereabouts
 from hardware.reads import is_random_uid
 
@@ -49,6 +50,11 @@ class Context:
 
     def whereabouts(self, student_id: str) -> Whereabouts:
         return self.state.whereabouts.get((self.plan.day.isoformat(), student_id)) or Whereabouts()
+
+    def on_campus(self, student_id: str, session: Session | None) -> bool:
+        """Through the gate (or seen in a room) for this session: since its arrival window opened."""
+        where = self.whereabouts(student_id)
+        return where.on_campus_since(session.start - ARRIVAL_WINDOW) if session else where.on_campus
 
     def excused(self, session: Session, student_id: str) -> bool:
         """On leave from the office's records, or excused at the console today."""
@@ -86,19 +92,23 @@ def decide_tap(uid: str, reader: Reader | None, ctx: Context) -> Decision:
     if reader.role is ReaderRole.ROOM:
         return _room_tap(student, reader, ctx)
     arriving = reader.role is ReaderRole.GATE_IN or (
-        reader.role is ReaderRole.GATE and not ctx.whereabouts(student).on_campus
+        reader.role is ReaderRole.GATE
+        and not ctx.on_campus(student, ctx.plan.leaving_session(student, ctx.now))
     )
     return _gate_in(student, ctx) if arriving else _gate_out(student, ctx)
 
 
 def _room_tap(student: str, reader: Reader, ctx: Context) -> Decision:
-    session = ctx.plan.current_session(student, ctx.now)
+    session = ctx.plan.arrival_session(student, ctx.now, reader.room_id)
     if session is None:
-        return Decision(Outcome.NOT_ENROLLED_TODAY, "no_session_now", student)
+        elsewhere = ctx.plan.arrival_session(student, ctx.now)
+        if elsewhere is None:
+            return Decision(Outcome.NOT_ENROLLED_TODAY, "no_session_now", student)
+        wrong = {"session": elsewhere.id, "room": elsewhere.room_id}
+        return Decision(Outcome.WRONG_ROOM, "expected_in_room", student, wrong)
     data: dict[str, Any] = {"session": session.id}
-    if session.room_id != reader.room_id:
-        return Decision(Outcome.WRONG_ROOM, "expected_in_room", student, data | {"room": session.room_id})
-    if ctx.attendance(session, student).present_at:
+    record = ctx.attendance(session, student)
+    if record.present_at and not record.left_at:
         return Decision(Outcome.ALREADY_IN, "already_checked_in", student, data)
     if (session.id, student) in ctx.plan.leave:
         return Decision(Outcome.ON_LEAVE, "came_despite_leave", student, data)
@@ -114,29 +124,40 @@ def _check_in(student: str, session: Session, ctx: Context, data: dict[str, Any]
 
 
 def _gate_in(student: str, ctx: Context) -> Decision:
-    session = ctx.plan.current_session(student, ctx.now)
+    session = ctx.plan.arrival_session(student, ctx.now)
     data: dict[str, Any] = {"session": session.id} if session else {}
-    if ctx.whereabouts(student).on_campus:
+    if ctx.on_campus(student, session):
         return Decision(Outcome.ALREADY_IN, "already_on_campus", student, data)
     return Decision(Outcome.ON_CAMPUS, "", student, data)
 
 
-def _gate_out(student: str, ctx: Context) -> Decision:
-    session = ctx.plan.current_session(student, ctx.now)
+def leaving(student: str, ctx: Context) -> tuple[Session, dict[str, Any]] | None:
+    """The session a child leaving campus now leaves from, and the event data that closes it and every
+    later one that day; None when she is in no session now, or has already left it."""
+    session = ctx.plan.leaving_session(student, ctx.now)
     if session is None or ctx.attendance(session, student).left_at:
+        return None
+    return session, _closing(student, session, ctx)
+
+
+def _closing(student: str, session: Session, ctx: Context) -> dict[str, Any]:
+    later = [s.id for s in ctx.plan.later_sessions(student, session)]
+    return {"student": student, "session": session.id, "closes": later}
+
+
+def _gate_out(student: str, ctx: Context) -> Decision:
+    found = leaving(student, ctx)
+    if found is None:
         return Decision(Outcome.LEFT_CAMPUS, "", student)
-    data: dict[str, Any] = {"session": session.id}
+    session, child = found
+    data: dict[str, Any] = {"session": session.id, "children": [child]}
     if ctx.now < session.end:
-        excused = (session.id, student) in ctx.plan.leave
-        return Decision(
-            Outcome.LEFT_EARLY,
-            "with_leave" if excused else "without_leave",
-            student,
-            data | {"excused": excused},
-        )
+        excused = ctx.excused(session, student)
+        reason = "before_start" if ctx.now < session.start else "with_leave" if excused else "without_leave"
+        return Decision(Outcome.LEFT_EARLY, reason, student, data | {"excused": excused})
     if ctx.school.students[student].may_walk_home:
         return Decision(Outcome.WALKED_HOME, "consent_on_file", student, data)
-    return Decision(Outcome.MUST_BE_PICKED_UP, "no_walk_home_consent", student, data)
+    return Decision(Outcome.MUST_BE_PICKED_UP, "no_walk_home_consent", student, {"session": session.id})
 
 
 def _guardian_tap(guardian_id: str, reader: Reader, ctx: Context) -> Decision:
@@ -152,77 +173,104 @@ def _guardian_tap(guardian_id: str, reader: Reader, ctx: Context) -> Decision:
         )
     children = []
     for child in guardian.children:
-        session = ctx.plan.current_session(child, ctx.now)
-        if session is None:
-            continue
-        record = ctx.attendance(session, child)
-        if (record.present_at or ctx.whereabouts(child).on_campus) and not record.left_at:
-            children.append((child, session))
+        found = leaving(child, ctx)
+        if found is not None and _here(child, found[0], ctx):
+            children.append(found)
     if not children:
         return Decision(Outcome.NO_CHILD_WAITING, "no_child_on_campus", guardian_id)
-    early = any(ctx.now < session.end for _, session in children)
-    excused = all(ctx.excused(session, child) for child, session in children)
+    early = any(ctx.now < session.end for session, _ in children)
+    excused = all(ctx.excused(session, data["student"]) for session, data in children)
     return Decision(
         Outcome.PICKED_UP,
         "early_pickup" if early else "",
         guardian_id,
-        {
-            "children": [{"student": child, "session": session.id} for child, session in children],
-            "early": early,
-            "excused": excused,
-        },
+        {"children": [data for _, data in children], "early": early, "excused": excused},
     )
 
 
+def _here(student: str, session: Session, ctx: Context) -> bool:
+    """In the session's room, or at least through the gate today: someone a guardian can take."""
+    return bool(ctx.attendance(session, student).present_at) or ctx.on_campus(student, session)
+
+
 def _staff_tap(staff_id: str, reader: Reader, ctx: Context) -> Decision:
+    """A duty teacher's card at a room signs the report whose head count is due, in a session not over."""
     staff = ctx.school.staff[staff_id]
     if reader.role is not ReaderRole.ROOM or staff.role is StaffRole.GUARD:
         return Decision(Outcome.STAFF_ON_DUTY, "", staff_id)
-    for session in ctx.plan.sessions_in_room(reader.room_id, ctx.now):
+    reason = ""
+    for session in sorted(ctx.plan.sessions_in_room(reader.room_id), key=lambda s: s.start, reverse=True):
         service = ctx.school.services[session.service_id]
-        headcount_due = session.start + timedelta(minutes=service.missing_after_min)
-        if ctx.now >= headcount_due and session.id not in ctx.state.signoffs:
+        if session.id in ctx.state.signoffs:
+            continue
+        if ctx.now >= session.end:
+            # A report left unsigned by the last session's teacher is signed only by name, at the console.
+            reason = reason or "earlier_report_unsigned"
+        elif ctx.now >= session.start + timedelta(minutes=service.missing_after_min):
             return Decision(Outcome.REPORT_SIGNED, "staff_card", staff_id, {"session": session.id})
-    return Decision(Outcome.STAFF_ON_DUTY, "", staff_id)
+        else:
+            reason = "headcount_not_due"
+    data = {"session": _unsigned_past(reader.room_id, ctx)} if reason == "earlier_report_unsigned" else {}
+    return Decision(Outcome.STAFF_ON_DUTY, reason, staff_id, data)
+
+
+def _unsigned_past(room_id: str, ctx: Context) -> str:
+    past = [s for s in ctx.plan.sessions_in_room(room_id) if s.end <= ctx.now and s.id not in ctx.state.signoffs]
+    return max(past, key=lambda s: s.start).id if past else ""
 
 
 # -- manual actions from the console: each one is an event with its actor ---------------------
 
 
 class ActionError(ValueError):
-    """An action that cannot apply: the message names what was wrong."""
+    """An action that cannot apply: the message names what was wrong, `code` says it for a program."""
+
+    def __init__(self, message: str, code: str = "action_refused") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def decide_check_in(student: str, ctx: Context, note: str = "", found: bool = False) -> Decision:
     """A teacher or guard checks a student in by hand (forgotten card), or marks a missing one found."""
     session = _session_of(student, ctx)
     data: dict[str, Any] = {"session": session.id, "note": note}
+    record = ctx.attendance(session, student)
+    if record.left_at:
+        raise ActionError(f"student {student} already left at {record.left_at[11:16]}", "already_left")
     if found:
+        if record.present_at:
+            raise ActionError(f"student {student} is not missing: present since {record.present_at[11:16]}",
+                              "not_missing")  # fmt: skip
         return Decision(Outcome.FOUND, "found", student, data)
-    if ctx.attendance(session, student).present_at:
+    if record.present_at:
         return Decision(Outcome.ALREADY_IN, "already_checked_in", student, data)
     return _check_in(student, session, ctx, data)
 
 
 def decide_release(student: str, guardian_id: str, ctx: Context) -> Decision:
-    """A guard releases a child to a named guardian; anyone not authorised is refused, and recorded."""
-    session = _session_of(student, ctx)
+    """A guard releases a child to a named guardian; she must be here, and the guardian authorised."""
+    if student not in ctx.school.students:
+        raise ActionError(f"unknown student {student!r}", "unknown_student")
     guardian = ctx.school.guardians.get(guardian_id)
     if guardian is None:
-        raise ActionError(f"unknown guardian {guardian_id!r}")
-    left_at = ctx.attendance(session, student).left_at
-    if left_at:
-        raise ActionError(f"student {student} already left at {left_at[11:16]}")
-    child = [{"student": student, "session": session.id}]
+        raise ActionError(f"unknown guardian {guardian_id!r}", "unknown_guardian")
+    session = ctx.plan.leaving_session(student, ctx.now)
+    if session is None:
+        raise ActionError(f"student {student} has no session now", "no_session_now")
+    record = ctx.attendance(session, student)
+    if record.left_at:
+        raise ActionError(f"student {student} already left at {record.left_at[11:16]}", "already_left")
+    if not _here(student, session, ctx):
+        state = "is on leave" if ctx.excused(session, student) else "has not arrived (not in the room, not through the gate)"
+        raise ActionError(f"student {student} {state}: nobody can be released who is not here", "not_here")
+    child = [_closing(student, session, ctx)]
     if not guardian.may_pick_up or student not in guardian.children:
         return Decision(Outcome.UNAUTHORISED_PICKUP, "not_authorised", guardian_id, {"children": child})
-    early = ctx.now < session.end
-    excused = (session.id, student) in ctx.plan.leave
     return Decision(
         Outcome.PICKED_UP,
         "released_by_guard",
         guardian_id,
-        {"children": child, "early": early, "excused": excused},
+        {"children": child, "early": ctx.now < session.end, "excused": ctx.excused(session, student)},
     )
 
 
@@ -239,25 +287,51 @@ def decide_call(student: str, ctx: Context, note: str = "") -> Decision:
 
 def decide_sign(session_id: str, staff_id: str, ctx: Context) -> Decision:
     if session_id not in ctx.plan.sessions:
-        raise ActionError(f"no session {session_id!r} on {ctx.plan.day.isoformat()}")
+        raise ActionError(f"no session {session_id!r} on {ctx.plan.day.isoformat()}", "no_session")
     if staff_id not in ctx.school.staff:
-        raise ActionError(f"unknown staff member {staff_id!r}")
+        raise ActionError(f"unknown staff member {staff_id!r}", "unknown_staff")
     return Decision(Outcome.REPORT_SIGNED, "console", staff_id, {"session": session_id})
 
 
 def decide_assign_card(uid: str, student: str, ctx: Context) -> Decision:
     if student not in ctx.school.students:
-        raise ActionError(f"unknown student {student!r}")
+        raise ActionError(f"unknown student {student!r}", "unknown_student")
     holder = ctx.card(uid)
     if holder is not None and holder.status is CardStatus.ACTIVE:
-        raise ActionError(f"card {uid} already belongs to {holder.holder_id}")
+        raise ActionError(f"card {uid} already belongs to {holder.holder_id}", "card_taken")
     return Decision(Outcome.CARD_ASSIGNED, "console", student, {"uid": uid})
 
 
+CORRECTABLE = (Outcome.PICKED_UP, Outcome.FOUND)
+
+
+def decide_correct(target: Event | None, reason: str, ctx: Context) -> Decision:
+    """Take back a release (the child is here after all) or a "found" (she is missing again), with why.
+
+    The correcting event carries what it undoes, so the projection reverses it from the log alone.
+    """
+    if target is None:
+        raise ActionError("no such event to correct", "no_such_event")
+    if not reason.strip():
+        raise ActionError("a correction needs its reason", "reason_required")
+    if target.outcome not in CORRECTABLE:
+        raise ActionError(f"event {target.seq} ({target.outcome.value}) cannot be corrected: only a release "
+                          "or a found can", "not_correctable")  # fmt: skip
+    if target.uuid in ctx.state.corrections:
+        raise ActionError(f"event {target.seq} was already corrected", "already_corrected")
+    data: dict[str, Any] = {"target": target.uuid, "undo": target.outcome.value, "note": reason}
+    if target.outcome is Outcome.FOUND:
+        data |= {"session": target.data.get("session", ""), "present_at": target.at.isoformat()}
+    else:
+        data |= {"children": list(target.data.get("children", []))}
+    return Decision(Outcome.CORRECTED, target.outcome.value, target.subject, data)
+
+
 def _session_of(student: str, ctx: Context) -> Session:
+    """The session a console action about a child applies to: the one she arrives for, else the one she is in."""
     if student not in ctx.school.students:
-        raise ActionError(f"unknown student {student!r}")
-    session = ctx.plan.current_session(student, ctx.now)
+        raise ActionError(f"unknown student {student!r}", "unknown_student")
+    session = ctx.plan.arrival_session(student, ctx.now) or ctx.plan.leaving_session(student, ctx.now)
     if session is None:
-        raise ActionError(f"student {student} has no session now")
+        raise ActionError(f"student {student} has no session now", "no_session_now")
     return session

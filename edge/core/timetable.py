@@ -54,6 +54,7 @@ def _session(service: Service, room_id: str, day: date, hours: tuple[time, time]
         date=day,
         start=datetime.combine(day, hours[0], tzinfo=tz),
         end=datetime.combine(day, hours[1], tzinfo=tz),
+        dismissal=service.dismissal,
     )
 
 

@@ -36,6 +36,7 @@ _KIND_OF_DECISION = {
     Outcome.EXCUSED: EventKind.EXCUSE,
     Outcome.CALLED: EventKind.CALL,
     Outcome.CARD_ASSIGNED: EventKind.ASSIGN_CARD,
+    Outcome.CORRECTED: EventKind.CORRECT,
 }
 
 
@@ -48,6 +49,7 @@ class View:
     store: Store
     tz: ZoneInfo
     plan: Callable[[date], DayPlan]
+    cards: CardIndex  # the enrolled cards, to find one by any rendering of its number
 
 
 class Recorder:
@@ -214,7 +216,7 @@ class Recorder:
     async def query(self, fn: Callable[[View], T]) -> T:
         """Run `fn` on the writer's thread, where state never changes under it."""
         return await self._run(
-            lambda: fn(View(self._school, self._projection, self.store, self.tz, self._plan))
+            lambda: fn(View(self._school, self._projection, self.store, self.tz, self._plan, self._cards))
         )
 
     def _plan(self, day: date) -> DayPlan:

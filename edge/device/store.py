@@ -158,6 +158,13 @@ class Store:
         for values in cursor:
             yield event_from_row(dict(zip(columns, values, strict=True)))
 
+    def event(self, uuid: str) -> Event | None:
+        """The event with this uuid, or None (a correction names the event it takes back)."""
+        cursor = self.db.execute("SELECT * FROM events WHERE uuid = ?", [uuid])
+        columns = [c[0] for c in cursor.description]
+        row = cursor.fetchone()
+        return None if row is None else event_from_row(dict(zip(columns, row, strict=True)))
+
     def head_seq(self) -> int:
         row = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
         return int(row[0])

@@ -11,9 +11,12 @@ from typing import IO, Any
 
 from edge.core.codec import to_plain
 from edge.core.i18n import t
-from edge.core.report import StudentLine, ZeroReport
+from edge.core.report import StudentLine, ZeroReport, day_closed
 
-COUNTS = ("present", "late", "on_leave", "missing", "left_early", "picked_up", "walked_home", "still_waiting")
+COUNTS = (
+    "present", "late", "on_leave", "missing", "left_early", "left_before_start", "picked_up", "walked_home",
+    "handed_over", "back_to_lessons", "still_waiting",
+)  # fmt: skip
 FORMATS = ("table", "json", "csv", "xlsx")
 
 
@@ -63,10 +66,7 @@ def school_summary(reports: Sequence[ZeroReport], lang: str) -> str:
     parts = [f"{t('report.enrolled', lang)} {enrolled}"] + [
         f"{t('report.' + name, lang)} {count}" for name, count in total.items()
     ]
-    # The day closes when every report is signed and no child is left waiting; a missing child
-    # stays on the report (it is not clean) but does not keep the gate open all night.
-    closed = all(r.signed for r in reports) and total["still_waiting"] == 0
-    verdict = t("report.day_closed" if closed else "report.day_open", lang)
+    verdict = t("report.day_closed" if day_closed(reports) else "report.day_open", lang)
     return f"━━ {t('report.school', lang)} ━━\n  " + " · ".join(parts) + f"\n  {verdict}"
 
 

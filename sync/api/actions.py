@@ -99,7 +99,8 @@ async def act(request: web.Request) -> web.Response:
     student = str(body.get("student_id", ""))
 
     def room(view: SchoolView) -> str:
-        session = view.plan(now.date()).current_session(student, now)
+        plan = view.plan(now.date())
+        session = plan.arrival_session(student, now) or plan.leaving_session(student, now)
         return session.room_id if session else ""
 
     at_room = kind not in ("release", "assign_card")

@@ -51,6 +51,8 @@ async def test_each_action_is_an_event_with_its_actor(device: Device) -> None:
 async def test_an_unauthorised_release_is_recorded_and_answered_plainly(device: Device) -> None:
     student = device.evening_students()[0]
     stranger = next(g for g in device.school.guardians.values() if student not in g.children and g.may_pick_up)
+    clock = device.service.clock
+    await device.service.handle(CardRead("gate-in", device.card_of(student), clock.now(), clock.monotonic()))
     status, answer = await act(device, "guard", {"type": "release", "student_id": student, "guardian_id": stranger.id})
     assert status == 201 and answer["accepted"] is False and answer["outcome"] == "unauthorised_pickup"
     assert "not authorised to pick up" in answer["message"] and stranger.name in answer["message"]

@@ -63,7 +63,14 @@ def command(code: int, params: bytes = b"") -> bytes:
 
 
 class Pn532Parser:
-    """Bytes in, parsed frames out. Resynchronises on the next start code after anything bad."""
+    """Bytes in, parsed frames out. Resynchronises on the next start code after anything bad.
+
+    A frame cut short (bytes lost on the wire, the chip reset mid-reply) claims more bytes than it
+    has, and the next frame's bytes would complete it: then it fails its data checksum, or, one
+    time in 256, passes it. Either way a whole frame the chip sent after it is not lost: a frame
+    that begins with a full preamble (00 00 FF) inside the claimed length and passes its own
+    checksums marks the frame around it as truncated, and parsing goes on from there.
+    """
 
     def __init__(self) -> None:
         self._buffer = bytearray()
@@ -85,27 +92,63 @@ class Pn532Parser:
             del self._buffer[:used]
 
 
-def _frame(buf: bytes) -> tuple[Parsed, int] | None:
-    """The frame at the start code that begins `buf`, and bytes used; None until it is complete."""
+_COMPLETE, _INCOMPLETE, _BAD = "complete", "incomplete", "bad"
+
+
+def _check(buf: bytes) -> tuple[str, int]:
+    """Whether the frame at the start code that begins `buf` is whole and sound, and its length."""
     if len(buf) < 4:
-        return None
+        return _INCOMPLETE, 0
     length, lcs = buf[2], buf[3]
-    if (length, lcs) == (0x00, 0xFF):
-        return Ack(), 4
-    if (length, lcs) == (0xFF, 0x00):
-        return Nack(), 4
-    if (length, lcs) == (0xFF, 0xFF):
-        return FrameError.of("extended frame", buf[:4]), 2  # never an answer to our commands
-    if (length + lcs) & 0xFF or length == 0:
-        return FrameError.of("bad length checksum", buf[:4]), 2
+    if (length, lcs) in ((0x00, 0xFF), (0xFF, 0x00)):  # ACK, NACK
+        return _COMPLETE, 4
+    if (length, lcs) == (0xFF, 0xFF) or (length + lcs) & 0xFF or length == 0:
+        return _BAD, 2
     if len(buf) < 5 + length:
+        return _INCOMPLETE, 5 + length
+    return (_BAD if (sum(buf[4 : 4 + length]) + buf[4 + length]) & 0xFF else _COMPLETE), 5 + length
+
+
+def _inner(buf: bytes, end: int) -> tuple[int, str] | None:
+    """The first sound frame that starts with 00 00 FF before `end` (else whether one may yet be)."""
+    waiting: tuple[int, str] | None = None
+    at = buf.find(b"\x00" + START, 3)  # past this frame's own start code and length
+    while 0 <= at < end - 1:
+        state, _ = _check(buf[at + 1 :])
+        if state == _COMPLETE:
+            return at + 1, state
+        if state == _INCOMPLETE and waiting is None:
+            waiting = at + 1, state
+        at = buf.find(b"\x00" + START, at + 1)
+    if waiting is None and len(buf) == end and buf[end - 2 : end] == b"\x00\x00":
+        waiting = end - 1, _INCOMPLETE  # 00 00 at the very end: the FF of a preamble may be next
+    return waiting
+
+
+def _frame(buf: bytes) -> tuple[Parsed, int] | None:
+    """The frame at the start code that begins `buf`, and bytes used; None until it is decided."""
+    state, size = _check(buf)
+    if state == _INCOMPLETE and size == 0:
         return None
-    body, dcs = buf[4 : 4 + length], buf[4 + length]
-    if (sum(body) + dcs) & 0xFF:
-        return FrameError.of("bad data checksum", buf[: 5 + length]), 5 + length
+    length = buf[2]
+    if size == 4:
+        return (Ack() if length == 0x00 else Nack()), 4
+    if state == _BAD and size == 2:
+        reason = "extended frame" if (length, buf[3]) == (0xFF, 0xFF) else "bad length checksum"
+        return FrameError.of(reason, buf[:4]), 2  # an extended frame is never an answer to our commands
+    inner = _inner(buf, min(size, len(buf)))
+    if inner is not None and inner[1] == _COMPLETE:  # a whole frame inside: this one was cut short
+        return FrameError.of("truncated frame", buf[: inner[0]]), inner[0]
+    if state == _INCOMPLETE or inner is not None:  # wait: for its bytes, or to see whether the inner one is whole
+        return None
+    if state == _BAD:  # resynchronise on the next start code inside it, if any: a frame may start there
+        resync = buf.find(START, 2, size)
+        used = resync if resync > 0 else size - (buf[size - 1] == 0)  # a last 00 may start a start code
+        return FrameError.of("bad data checksum", buf[:used]), used
+    body = buf[4 : 4 + length]
     if body == b"\x7f":
-        return ChipError(), 5 + length
-    return Frame(body[0], body[1:]), 5 + length
+        return ChipError(), size
+    return Frame(body[0], body[1:]), size
 
 
 def target_uid(reply: bytes) -> str | None | FrameError:

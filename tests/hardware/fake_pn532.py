@@ -30,6 +30,7 @@ class Fault(StrEnum):
     NO_REPLY = "no-reply"  # ACK, then nothing
     BAD_DCS = "bad-dcs"  # ACK, then the reply with a wrong DCS; a host NACK gets the good reply
     GARBAGE = "garbage"  # noise around the ACK and the reply
+    TRUNCATED = "truncated"  # ACK, the reply cut short (its tail lost), then the whole reply
 
 
 class FakePn532:
@@ -85,5 +86,6 @@ class FakePn532:
             Fault.NO_REPLY: ACK,
             Fault.BAD_DCS: ACK + reply[:-2] + bytes([reply[-2] ^ 0x01, 0]),
             Fault.GARBAGE: GARBAGE + ACK + GARBAGE + reply + GARBAGE,
+            Fault.TRUNCATED: ACK + reply[: len(reply) // 2] + reply,
         }[fault]
         os.write(self.master, answer)

@@ -122,6 +122,9 @@ class Projection:
             return self.state.attendance.setdefault((session_id, student_id), Attendance())
 
         outcome = event.outcome
+        for closed in event.data.get("reopens", ()):  # back on campus for sessions her leaving had closed
+            if (str(closed), student) in self.state.attendance:
+                attendance(str(closed), student).came_back()
         if event.kind is EventKind.ALERT:
             self.state.alerts[str(event.data["key"])] = at
             changed.add(("alert", str(event.data["key"])))
@@ -170,10 +173,6 @@ class Projection:
         ):
             if student and event.reader_id:
                 seen(student, on_campus=True)
-                if session and (session, student) in self.state.attendance:
-                    record = self.state.attendance[(session, student)]
-                    if record.left_how == "before_start":  # back for the session she had gone home before
-                        attendance(session, student).came_back()
         elif outcome in _LEFT:
             for child, child_session, closes in _leavers(event):
                 seen(child, on_campus=False)

@@ -116,6 +116,7 @@ def _room_tap(student: str, reader: Reader, ctx: Context) -> Decision:
 
 
 def _check_in(student: str, session: Session, ctx: Context, data: dict[str, Any]) -> Decision:
+    data = data | _reopens(student, ctx)
     service = ctx.school.services[session.service_id]
     late_by = (ctx.now - session.start) / timedelta(minutes=1)
     if late_by > service.late_after_min:
@@ -125,10 +126,20 @@ def _check_in(student: str, session: Session, ctx: Context, data: dict[str, Any]
 
 def _gate_in(student: str, ctx: Context) -> Decision:
     session = ctx.plan.arrival_session(student, ctx.now)
-    data: dict[str, Any] = {"session": session.id} if session else {}
+    data: dict[str, Any] = ({"session": session.id} if session else {}) | _reopens(student, ctx)
     if ctx.on_campus(student, session):
         return Decision(Outcome.ALREADY_IN, "already_on_campus", student, data)
     return Decision(Outcome.ON_CAMPUS, "", student, data)
+
+
+def _reopens(student: str, ctx: Context) -> dict[str, Any]:
+    """Back on campus: the sessions her leaving had closed before they began are hers again."""
+    closed = [
+        s.id
+        for s in ctx.plan.sessions_of.get(student, ())
+        if ctx.attendance(s, student).left_how == "before_start"
+    ]
+    return {"reopens": closed} if closed else {}
 
 
 def leaving(student: str, ctx: Context) -> tuple[Session, dict[str, Any]] | None:
@@ -241,7 +252,7 @@ def decide_check_in(student: str, ctx: Context, note: str = "", found: bool = Fa
         if record.present_at:
             raise ActionError(f"student {student} is not missing: present since {record.present_at[11:16]}",
                               "not_missing")  # fmt: skip
-        return Decision(Outcome.FOUND, "found", student, data)
+        return Decision(Outcome.FOUND, "found", student, data | _reopens(student, ctx))
     if record.present_at:
         return Decision(Outcome.ALREADY_IN, "already_checked_in", student, data)
     return _check_in(student, session, ctx, data)

@@ -298,6 +298,7 @@ def main() -> None:
     args = parser.parse_args()
     taps, events, kills = (300, 50_000, 20) if args.quick else (3000, 1_000_000, 1000)
     feed, live_taps = (20_000, 100) if args.quick else (200_000, 1000)
+    burst_taps = 300 if args.quick else 3000  # the burst: 3,000 taps to 20 and 150 consoles
     frames, reader_taps = (20_000, 50) if args.quick else (200_000, 500)
     rush_seconds = 10.0 if args.quick else 60.0  # the console under 100 taps a second
     pulled, per_device = (50_000, 2_500) if args.quick else (1_000_000, 50_000)
@@ -312,6 +313,7 @@ def main() -> None:
             lambda: bench_durability(folder, kills),
             lambda: bench_api.bench_feed(row, folder, feed),
             lambda: bench_api.bench_live(row, folder, live_taps),
+            lambda: bench_api.bench_burst(row, folder, burst_taps),
             lambda: bench_readers.bench_decoder(row, frames),
             lambda: bench_readers.bench_read_to_event(row, folder, reader_taps),
             lambda: bench_tui.bench_console(row, folder, rush_seconds),

@@ -3,7 +3,9 @@
 - the change feed's throughput at limit=1000 over loopback HTTP, pulled by another process that
   parses every page, against a bare SQLite select of the same rows (target: at least a third);
 - tap-to-WebSocket latency with 20 live clients against one, and the tap path with 20 against none;
-- the tap path while one live client never reads, against none (it must not slow down).
+- the tap path while one live client never reads, against none (it must not slow down);
+- a burst of taps back to back until 20 and 150 live clients (in another process) hold every
+  event, against the same burst with no client: each event is serialised once, not once a client.
 
 The device, its live clients and the taps share one process and event loop (the clients' own
 work competes with the device's, which on a real gate runs on the consoles' machines), and the
@@ -60,7 +62,7 @@ class Running:
 
 
 @asynccontextmanager
-async def device(folder: Path) -> AsyncIterator[Running]:
+async def device(folder: Path, options: ApiOptions | None = None) -> AsyncIterator[Running]:
     """A sim device with the sample school, serving on a free loopback port, admin token `TOKEN`."""
     school = sample_school(1)
     readers = [{"id": r.id, "protocol": "sim", "role": r.role.value} | ({"room": r.room_id} if r.room_id else {})
@@ -75,7 +77,7 @@ async def device(folder: Path) -> AsyncIterator[Running]:
         "bench.toml",
     )
     service = build_service(config)
-    runner = web.AppRunner(create_app(config, service, ApiOptions(run_service=False)), access_log=None)
+    runner = web.AppRunner(create_app(config, service, options or ApiOptions(run_service=False)), access_log=None)
     await runner.setup()
     if await service.recorder.query(lambda view: view.store.dataset_version("students")) == 0:
         await service.recorder.install_datasets(school_to_datasets(school), version=1)
@@ -265,3 +267,102 @@ def bench_live(row: Row, folder: Path, taps: int) -> None:
         mine = statistics.median(runs[name][0]) * 1000
         row(f"tap path with {label} vs none", f"{mine:.3f} ms", f"no clients {none:.3f} ms",
             f"{mine / none:.2f}x (target ~1x)")  # fmt: skip
+
+
+# -- a burst of taps fanned out to many live clients --------------------------------------------
+
+# The clients run in their own process, as consoles do on their own machines, and read the
+# WebSocket frames themselves: aiohttp's client in the device's process would spend more on
+# parsing 150 copies of each event than the device spends on sending them, and pass for its cost.
+# Each counts the event frames after its snapshot and answers pings; a resnapshot is a failure
+# (the bench's queues hold the whole burst, so none should come).
+CLIENTS = """
+import asyncio, os, sys, time
+async def client(host, port, token, events, ready):
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write((f"GET /api/v1/live?token={token} HTTP/1.1\\r\\nHost: {host}\\r\\nUpgrade: websocket\\r\\n"
+                  "Connection: Upgrade\\r\\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\\r\\n"
+                  "Sec-WebSocket-Version: 13\\r\\n\\r\\n").encode())
+    await reader.readuntil(b"\\r\\n\\r\\n")
+    buf, seen, snapshot = bytearray(), 0, False
+    while seen < events:
+        data = await reader.read(1 << 18)
+        if not data:
+            raise SystemExit("the device closed a live client")
+        buf += data
+        at = 0
+        while len(buf) - at >= 2:
+            op, size, head = buf[at] & 0x0F, buf[at + 1] & 0x7F, 2
+            if size == 126:
+                size, head = int.from_bytes(buf[at + 2 : at + 4], "big"), 4
+            elif size == 127:
+                size, head = int.from_bytes(buf[at + 2 : at + 10], "big"), 10
+            if len(buf) - at < head + size:
+                break
+            if op == 1 and not snapshot:
+                snapshot = True
+                ready.set_result(None)
+            elif op == 1 and buf.startswith(b'{"type": "event"', at + head):
+                seen += 1
+            elif op == 1:
+                raise SystemExit("a live client was told to resnapshot")
+            elif op == 9:  # ping: pong with the same payload, masked with a zero key
+                payload = bytes(buf[at + head : at + head + size])
+                writer.write(bytes([0x8A, 0x80 | len(payload)]) + bytes(4) + payload)
+            at += head + size
+        del buf[:at]
+    return time.monotonic()
+async def main(host, port, token, count, events):
+    readies = [asyncio.get_running_loop().create_future() for _ in range(int(count))]
+    tasks = [asyncio.create_task(client(host, int(port), token, int(events), r)) for r in readies]
+    await asyncio.gather(*readies)
+    print("ready", flush=True)
+    print(max(await asyncio.gather(*tasks)), flush=True)
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+async def burst(running: Running, batch: list[CardRead], clients: int) -> float:
+    """Seconds from the first tap of `batch`, taken back to back, until `clients` live clients hold every event."""
+    watchers = None
+    if clients:
+        host, port = running.url.removeprefix("http://").split(":")
+        watchers = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", CLIENTS, host, port, TOKEN, str(clients), str(len(batch)),
+            stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        assert watchers.stdout is not None
+        if await watchers.stdout.readline() != b"ready\n":
+            raise RuntimeError("the live clients did not connect")
+    started = time.monotonic()
+    for read in batch:
+        if await running.service.handle(read) is None:
+            raise RuntimeError("the repeat filter swallowed a benchmark tap")
+    ended = time.monotonic()
+    if watchers is not None:
+        out, _ = await watchers.communicate()
+        if watchers.returncode != 0:
+            raise RuntimeError(f"the live clients failed with status {watchers.returncode}")
+        ended = float(out.split()[-1])  # the same monotonic clock: Linux's is system-wide
+    return ended - started
+
+
+async def burst_runs(folder: Path, taps: int, counts: tuple[int, ...]) -> dict[int, float]:
+    """The burst with no client, with each count of clients, and with none again (disk drift hits both)."""
+    options = ApiOptions(run_service=False, live_queue=taps + 100)  # no client falls a whole queue behind
+    async with device(folder, options) as running:
+        batches = iter([reads(running, taps * (len(counts) + 2))[n * taps : (n + 1) * taps]
+                        for n in range(len(counts) + 2)])  # fmt: skip
+        alone = [await burst(running, next(batches), 0)]
+        found = {count: await burst(running, next(batches), count) for count in counts}
+        alone.append(await burst(running, next(batches), 0))
+        return {0: statistics.mean(alone)} | found
+
+
+def bench_burst(row: Row, folder: Path, taps: int) -> None:
+    target = folder / "burst"
+    target.mkdir()
+    runs = asyncio.run(burst_runs(target, taps, (20, 150)))
+    for count in (20, 150):
+        row(f"{taps:,}-tap burst until {count} live clients hold every event, vs none", f"{runs[count]:.2f} s",
+            f"no clients {runs[0]:.2f} s", f"{runs[count] / runs[0]:.2f}x")  # fmt: skip

@@ -9,8 +9,9 @@ hold, recent events and `recent_views`, the log's head), then `{"type": "event",
 one-line description and `view` its parts (`edge.core.feed.view`: name, class, label, reason, shape)
 for a console that lays them out itself.
 
-A slow or stuck client never delays a tap: the service drops events into each client's bounded
-queue without waiting (`Subscribers`); a sender task per client drains it. When a queue
+Each event's message is built once per language and shared by every client (`Messages`), not
+once per client. A slow or stuck client never delays a tap: the service drops events into each
+client's bounded queue without waiting (`Subscribers`); a sender task per client drains it. When a queue
 overflows the client is sent `{"type": "resnapshot"}` and a fresh snapshot, and carries on. A
 client that takes longer than `live_send_timeout` to accept one message is disconnected.
 Browsers cannot set headers on a WebSocket, so the token may come as `?token=` (guard, admin).
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,12 +38,46 @@ from edge.web.parse import query, query_choice
 log = logging.getLogger("rollcall.api")
 
 
+class Messages:
+    """Each event's message text, made once and shared by every client that sends it.
+
+    Building it (`event_to_json`, `view`, `dumps`) once a client made a 3,000-tap burst 6x slower
+    with 20 live clients and 20x with 150. A text is kept for the event at that log position in
+    that language as described with that roster: a client whose snapshot holds another roster (a
+    dataset arrived between two snapshots) gets its own. Clients are at most a queue apart, so the
+    newest `size` texts are enough; an older one is made again, the same.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.made = 0  # texts serialised (not found here)
+        self._texts: OrderedDict[tuple[int, str], tuple[Event, School, str]] = OrderedDict()
+
+    def event(self, position: int, event: Event, school: School, lang: str) -> str:
+        key = (position, lang)
+        found = self._texts.get(key)
+        if found is not None and found[0] is event and found[1] is school:
+            return found[2]
+        parts = view(event, school, lang)
+        text = dumps({"type": "event", "event": event_to_json(event), "text": parts["text"], "view": parts})
+        self.made += 1
+        self._texts[key] = (event, school, text)
+        self._texts.move_to_end(key)
+        while len(self._texts) > self.size:
+            self._texts.popitem(last=False)
+        return text
+
+
+RESNAPSHOT = dumps({"type": "resnapshot"})
+
+
 class LiveHub:
-    """The connected clients, so shutdown can close them and /metrics can count them."""
+    """The connected clients, so shutdown can close them and /metrics can count them, and their shared texts."""
 
     def __init__(self) -> None:
         self.clients: set[web.WebSocketResponse] = set()
         self.resnapshots = 0
+        self.messages = Messages()
 
     async def close_all(self) -> None:
         for ws in list(self.clients):
@@ -118,24 +154,22 @@ async def _close(request: web.Request, ws: web.WebSocketResponse) -> None:
 async def _send_forever(request: web.Request, ws: web.WebSocketResponse, feed: LiveFeed, lang: str) -> None:
     hub = request.app[LIVE]
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(text: str) -> None:
         async with asyncio.timeout(feed.send_timeout):
-            await ws.send_str(dumps(message))
+            await ws.send_str(text)
 
     try:
         while True:
             queue = feed.subscribe()  # before the snapshot: miss nothing
             try:
                 state, school = await feed.snapshot(lang)
-                await send(state)
+                await send(dumps(state))
                 while (item := await queue.get()) is not None:
                     position, event = feed.position(item)
                     if position > state["head_seq"]:  # older ones are in the snapshot
-                        parts = view(event, school, lang)
-                        await send({"type": "event", "event": event_to_json(event), "text": parts["text"],
-                                    "view": parts})  # fmt: skip
+                        await send(hub.messages.event(position, event, school, lang))
                 hub.resnapshots += 1
-                await send({"type": "resnapshot"})
+                await send(RESNAPSHOT)
             finally:
                 feed.unsubscribe(queue)
     except (TimeoutError, ConnectionError) as error:

@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import aiohttp
+import orjson
 
 from edge.core.i18n import t
 from edge.core.model import School
@@ -125,7 +126,7 @@ def accepted(kind: str, status: int, raw: bytes) -> str:
     if kind == "webhook":
         return ""
     try:
-        answer = json.loads(raw)
+        answer = orjson.loads(raw)  # a robot off the campus answers: its depth limit refuses a deep answer
     except ValueError:
         return "the robot's answer is not JSON"
     code = answer.get("errcode") if isinstance(answer, dict) else None

@@ -29,6 +29,7 @@ from datetime import datetime
 from functools import partial
 
 import aiohttp
+import orjson
 
 from hardware.clock import Clock
 from sync.backoff import Backoff
@@ -236,7 +237,9 @@ class Puller:
             received = to_ns(self.clock.now())
             status = response.status
         if status == 409:
-            current = json.loads(raw).get("epoch")
+            # orjson, as for pages: its depth limit refuses what would be a RecursionError in json, and
+            # an answer is not trusted (a JSONDecodeError is a failed pull; a RecursionError ended the server).
+            current = answer.get("epoch") if isinstance(answer := orjson.loads(raw), dict) else None
             if isinstance(current, str) and current:
                 raise EpochChanged(current)
         if status != 200:
@@ -254,7 +257,7 @@ class Puller:
             f"{self.device.url}/api/v1/health", headers=headers, timeout=timeout
         ) as response:
             if response.status == 200:
-                body = await response.json()
+                body = await response.json(loads=orjson.loads)
                 if isinstance(body, dict):
                     self.status.health = body
 
@@ -268,6 +271,6 @@ class Puller:
 def error_message(raw: bytes) -> str:
     """The message of a device's error answer (or the start of whatever it sent)."""
     try:
-        return str(json.loads(raw)["error"]["message"])
+        return str(orjson.loads(raw)["error"]["message"])
     except (ValueError, KeyError, TypeError):
         return raw[:200].decode("utf-8", "replace")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 from datetime import datetime
@@ -22,6 +21,7 @@ from functools import partial
 from typing import Any
 
 import aiohttp
+import orjson
 
 from hardware.clock import Clock
 from sync import datasets
@@ -144,7 +144,7 @@ class Pusher:
 
 def _json_object(raw: bytes) -> dict[str, Any]:
     try:
-        found = json.loads(raw)
+        found = orjson.loads(raw)  # its depth limit: a deep answer is a ValueError, not a RecursionError
     except ValueError as error:
         raise DeviceRefused(f"not JSON: {error}") from None
     if not isinstance(found, dict):

@@ -55,3 +55,54 @@ def test_dataset_put_of_a_deep_file_exits_2_with_one_line_naming_it(tmp_path: Pa
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err, err
     assert f"{rows}: not JSON: nested too deeply" in err
+
+
+# -- what a device or a robot answers ----------------------------------------------------------
+
+
+async def test_a_device_answering_deeply_nested_json_is_a_failed_pull_not_the_end_of_the_server(
+    tmp_path: Path,
+) -> None:
+    from aiohttp import web
+
+    from edge.web.keys import FAILURES, HALT
+    from tests.sync.conftest import eventually
+
+    asked: list[str] = []
+
+    async def deep(request: web.Request) -> web.Response:
+        asked.append(request.path)
+        status = {"/api/v1/events": 409 if len(asked) % 2 else 500}.get(request.path, 200)
+        return web.Response(body=DEEP["arrays"], status=status, content_type="application/json")
+
+    hostile = web.Application()
+    hostile.router.add_route("*", "/{tail:.*}", deep)
+    runner = web.AppRunner(hostile, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    running = await start_server(server_config(tmp_path / "server", [("gate-1", f"http://127.0.0.1:{port}")]))
+    try:
+        status = running.school.statuses["gate-1"]
+        await eventually(lambda: status.errors["JSONDecodeError"] >= 1 and status.errors["DeviceRefused"] >= 1
+                         and "not JSON" in status.push_error and "/api/v1/health" in asked,
+                         what="pulls, a push and a health read of the deep answers")  # fmt: skip
+        assert not running.client.app[HALT].is_set() and running.client.app[FAILURES] == []
+        code, health = await running.get("/api/v1/health")
+        assert code == 200 and health["devices"][0]["last_error"]
+    finally:
+        await running.client.close()
+        await runner.cleanup()
+
+
+def test_deep_answers_from_devices_and_robots_are_refused_as_not_json() -> None:
+    from sync.notify import accepted
+    from sync.puller import DeviceRefused, error_message
+    from sync.pusher import _json_object
+
+    for raw in DEEP.values():
+        assert accepted("wecom", 200, raw) == "the robot's answer is not JSON"
+        assert error_message(raw) == raw[:200].decode()
+        with pytest.raises(DeviceRefused, match="not JSON"):
+            _json_object(raw)

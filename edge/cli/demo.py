@@ -56,7 +56,7 @@ QUIET = timedelta(minutes=2)  # a minute's alert check this far from any step pa
 @dataclass(frozen=True, slots=True)
 class DemoOptions:
     seed: int = 1
-    speed: float = 120.0  # simulated seconds per real second: a day in about 90 s; 0 = no waiting
+    speed: float = 120.0  # simulated seconds per real second: the whole day in about 70 s; 0 = no waiting
     day: date | None = None
     start_at: time | None = None  # `--from HH:MM`: what comes before plays at once, then in time
     lang: str = "zh"

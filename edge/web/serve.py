@@ -107,7 +107,7 @@ def background(
     def ended(task: asyncio.Task[None]) -> None:
         error = None if task.cancelled() else task.exception()
         if error is not None:
-            log.error("%s_failed: the device stops", name, exc_info=error)
+            log.error("%s_failed: the process stops", name, exc_info=error)
             app[FAILURES].append(error)
             app[HALT].set()
 

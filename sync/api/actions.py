@@ -13,12 +13,12 @@ Also here: `GET /api/v1/alerts` (school-wide, with whom to call) and `GET /api/v
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 import aiohttp
+import orjson
 from aiohttp import web
 
 from edge.api.actions import ACTION_BODY, ACTIONS
@@ -73,7 +73,7 @@ async def forward(
             f"device {device.id!r} did not answer ({type(error).__name__}); nothing was recorded"
         ) from None
     try:
-        answer = json.loads(raw)
+        answer = orjson.loads(raw)  # orjson refuses deep nesting with a ValueError, not a RecursionError
     except ValueError:
         answer = {"error": {"code": "device_answer", "message": raw[:200].decode("utf-8", "replace")}}
     await audit(request, dict(what) | {"device": device.id, "forwarded": status})

@@ -331,8 +331,8 @@ activate() {
     fi
     if [[ $ROLE == server ]]; then
         unit_links enable rollcall-server.service
-        # A server.toml just written from the example names no real device yet: start after it is edited.
-        if ((SYSTEMD && !NEW_SERVER_CONFIG)); then
+        # As written from the example it serves with no device yet; edited, it pulls what it names.
+        if ((SYSTEMD)); then
             host systemctl restart rollcall-server.service
         fi
         return 0

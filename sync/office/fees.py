@@ -207,31 +207,47 @@ def check(billing: Billing) -> tuple[Problem, ...]:
     return tuple(found)
 
 
-def _days(service: Service, calendar: Calendar, first: date, last: date) -> list[date]:
-    every = (first + timedelta(days=n) for n in range((last - first).days + 1))
-    return [d for d in every if service_hours(service, calendar, d) is not None]
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """The billing's lookups, built once: a statement per child must not scan every enrolment and leave."""
+
+    days: Mapping[str, tuple[date, ...]]  # service id -> the days it runs in the period
+    spans: Mapping[tuple[str, str], tuple[tuple[date, date], ...]]  # (student, service) -> enrolled ranges
+    leave: Mapping[str, tuple[Leave, ...]]  # student id -> approved leave
+
+    @classmethod
+    def of(cls, billing: Billing) -> _Index:
+        spans: dict[tuple[str, str], list[tuple[date, date]]] = defaultdict(list)
+        for e in billing.enrolments:
+            spans[(e.student_id, e.service_id)].append((e.valid_from, e.valid_to))
+        leave: dict[str, list[Leave]] = defaultdict(list)
+        for x in billing.leave:
+            leave[x.student_id].append(x)
+        every = [billing.first + timedelta(days=n) for n in range((billing.last - billing.first).days + 1)]
+        days = {
+            service_id: tuple(
+                d for d in every if service_hours(billing.services[service_id], billing.calendar, d)
+            )
+            for service_id in billing.rules
+        }
+        return cls(days, {k: tuple(v) for k, v in spans.items()}, {k: tuple(v) for k, v in leave.items()})
 
 
-def _service_lines(billing: Billing, student_id: str, rule: FeeRule) -> list[Line]:
+def _service_lines(billing: Billing, index: _Index, student_id: str, rule: FeeRule) -> list[Line]:
     service_id = rule.service_id
-    days = _days(billing.services[service_id], billing.calendar, billing.first, billing.last)
-    spans = [(e.valid_from, e.valid_to) for e in billing.enrolments
-             if e.student_id == student_id and e.service_id == service_id]  # fmt: skip
+    days = index.days[service_id]
+    spans = index.spans.get((student_id, service_id), ())
     enrolled = [d for d in days if any(a <= d <= b for a, b in spans)]
     if not enrolled:
         return []
+    leave = [x for x in index.leave.get(student_id, ()) if x.service_id in ("", service_id)]
     cancelled = [d for d in enrolled if (d, service_id) in billing.cancelled]
     excused = [
         d
         for d in enrolled
         if (d, service_id) not in billing.cancelled
         and (student_id, d, service_id) not in billing.present
-        and any(
-            x.student_id == student_id
-            and x.valid_from <= d <= x.valid_to
-            and x.service_id in ("", service_id)
-            for x in billing.leave
-        )
+        and any(x.valid_from <= d <= x.valid_to for x in leave)
     ]
     lines: list[Line] = []
     if rule.basis is Basis.DAY:
@@ -247,7 +263,8 @@ def _service_lines(billing: Billing, student_id: str, rule: FeeRule) -> list[Lin
                                   {"days": len(off), "each": yuan(each)}))  # fmt: skip
     else:
         lines.append(Line(Kind.CHARGE, service_id, "fees.line.semester", rule.fen, (), {"days": len(days)}))
-        not_enrolled = [d for d in days if d not in set(enrolled)]
+        enrolled_days = set(enrolled)
+        not_enrolled = [d for d in days if d not in enrolled_days]
         counted, refunded = 0, 0
         for code, off in (("fees.line.not_enrolled", not_enrolled), ("fees.line.cancelled", cancelled),
                           ("fees.line.leave", excused)):  # fmt: skip
@@ -281,8 +298,14 @@ def statement(billing: Billing, student_id: str) -> Statement:
     problems = check(billing)
     if problems:
         raise Refused(*problems)
+    return _statement(billing, _Index.of(billing), student_id)
+
+
+def _statement(billing: Billing, index: _Index, student_id: str) -> Statement:
     lines = [
-        x for _, rule in sorted(billing.rules.items()) for x in _service_lines(billing, student_id, rule)
+        x
+        for _, rule in sorted(billing.rules.items())
+        for x in _service_lines(billing, index, student_id, rule)
     ]
     return Statement(
         student_id, billing.first, billing.last, tuple(lines), billing.payments.get(student_id, 0)
@@ -291,10 +314,14 @@ def statement(billing: Billing, student_id: str) -> Statement:
 
 def statements(billing: Billing) -> tuple[Statement, ...]:
     """A statement for every child enrolled in a priced service or with a payment, by student id."""
+    problems = check(billing)
+    if problems:
+        raise Refused(*problems)
+    index = _Index.of(billing)
     children = {e.student_id for e in billing.enrolments if e.service_id in billing.rules} | set(
         billing.payments
     )
-    found = (statement(billing, child) for child in sorted(children))
+    found = (_statement(billing, index, child) for child in sorted(children))
     return tuple(s for s in found if s.lines or s.paid_fen)
 
 

@@ -249,47 +249,61 @@ def _service_lines(billing: Billing, index: _Index, student_id: str, rule: FeeRu
         and (student_id, d, service_id) not in billing.present
         and any(x.valid_from <= d <= x.valid_to for x in leave)
     ]
-    lines: list[Line] = []
     if rule.basis is Basis.DAY:
-        each = rule.fen + rule.lunch_fen
-        lines.append(Line(Kind.CHARGE, service_id, "fees.line.day", len(enrolled) * rule.fen, tuple(enrolled),
-                          {"days": len(enrolled), "each": yuan(rule.fen)}))  # fmt: skip
-        if rule.lunch_fen:
-            lines.append(Line(Kind.CHARGE, service_id, "fees.line.lunch", len(enrolled) * rule.lunch_fen,
-                              tuple(enrolled), {"days": len(enrolled), "each": yuan(rule.lunch_fen)}))  # fmt: skip
-        for code, off in (("fees.line.cancelled", cancelled), ("fees.line.leave", excused)):
-            if off:
-                lines.append(Line(Kind.REFUND, service_id, code, len(off) * each, tuple(off),
-                                  {"days": len(off), "each": yuan(each)}))  # fmt: skip
+        lines = _per_day(rule, enrolled, cancelled, excused)
     else:
-        lines.append(Line(Kind.CHARGE, service_id, "fees.line.semester", rule.fen, (), {"days": len(days)}))
-        enrolled_days = set(enrolled)
-        not_enrolled = [d for d in days if d not in enrolled_days]
-        counted, refunded = 0, 0
-        for code, off in (("fees.line.not_enrolled", not_enrolled), ("fees.line.cancelled", cancelled),
-                          ("fees.line.leave", excused)):  # fmt: skip
-            if off:
-                counted += len(off)
-                so_far = div_half_even(rule.fen * counted, len(days))  # cumulative: the lines add up exactly
-                lines.append(Line(Kind.REFUND, service_id, code, so_far - refunded, tuple(off),
-                                  {"days": len(off), "of": len(days)}))  # fmt: skip
-                refunded = so_far
+        lines = _per_semester(rule, days, enrolled, cancelled, excused)
     waiver = max(
         (w for w in billing.waivers if w.student_id == student_id and w.service_id in ("", service_id)),
         key=lambda w: w.percent,
         default=None,
     )
-    net = sum(x.fen for x in lines if x.kind is Kind.CHARGE) - sum(
-        x.fen for x in lines if x.kind is Kind.REFUND
-    )
+    net = sum(x.fen if x.kind is Kind.CHARGE else -x.fen for x in lines)
     if waiver is not None and net > 0:
         params = {
             "percent": waiver.percent,
             "approved_by": waiver.approved_by,
             "category": str(waiver.category),
         }
-        lines.append(Line(Kind.WAIVER, service_id, f"fees.line.waiver.{waiver.category}",
-                          div_half_even(net * waiver.percent, 100), (), params))  # fmt: skip
+        code = f"fees.line.waiver.{waiver.category}"
+        lines.append(
+            Line(Kind.WAIVER, service_id, code, div_half_even(net * waiver.percent, 100), (), params)
+        )
+    return lines
+
+
+def _per_day(rule: FeeRule, enrolled: list[date], cancelled: list[date], excused: list[date]) -> list[Line]:
+    """Each enrolled day's fee and lunch; each day cancelled or on leave back, fee and lunch."""
+    service_id, each = rule.service_id, rule.fen + rule.lunch_fen
+    n = len(enrolled)
+    lines = [Line(Kind.CHARGE, service_id, "fees.line.day", n * rule.fen, tuple(enrolled),
+                  {"days": n, "each": yuan(rule.fen)})]  # fmt: skip
+    if rule.lunch_fen:
+        lines.append(Line(Kind.CHARGE, service_id, "fees.line.lunch", n * rule.lunch_fen, tuple(enrolled),
+                          {"days": n, "each": yuan(rule.lunch_fen)}))  # fmt: skip
+    for code, off in (("fees.line.cancelled", cancelled), ("fees.line.leave", excused)):
+        if off:
+            lines.append(Line(Kind.REFUND, service_id, code, len(off) * each, tuple(off),
+                              {"days": len(off), "each": yuan(each)}))  # fmt: skip
+    return lines
+
+
+def _per_semester(
+    rule: FeeRule, days: tuple[date, ...], enrolled: list[date], cancelled: list[date], excused: list[date]
+) -> list[Line]:
+    """The whole fee, then pro rata back by the service's days: not enrolled, cancelled, on leave."""
+    lines = [Line(Kind.CHARGE, rule.service_id, "fees.line.semester", rule.fen, (), {"days": len(days)})]
+    enrolled_days = set(enrolled)
+    not_enrolled = [d for d in days if d not in enrolled_days]
+    counted, refunded = 0, 0
+    for code, off in (("fees.line.not_enrolled", not_enrolled), ("fees.line.cancelled", cancelled),
+                      ("fees.line.leave", excused)):  # fmt: skip
+        if off:
+            counted += len(off)
+            so_far = div_half_even(rule.fen * counted, len(days))  # cumulative, so the lines add up exactly
+            lines.append(Line(Kind.REFUND, rule.service_id, code, so_far - refunded, tuple(off),
+                              {"days": len(off), "of": len(days)}))  # fmt: skip
+            refunded = so_far
     return lines
 
 

@@ -276,6 +276,7 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "rota.not_a_duty_day": ("{day} 不是值班日", "{day} is not a duty day"),
     "rota.not_on_duty": ("{name} 在 {day} 没有值班", "{name} is not on duty on {day}"),
     "rota.cover_self": ("{name} 不能为自己代班", "{name} cannot cover for herself"),
+    "rota.dataset.bad": ("排班数据有误:{part} 第 {row} 条,{fault}", "rota dataset, {part} row {row}: {fault}"),
     "rota.allowed.on_duty": ("{name} 今日值班", "{name} is on duty today"),
     "rota.allowed.leader": ("{name} 是今日值日领导", "{name} is today's duty leader"),
     "rota.allowed.teacher": ("{name} 是本场责任教师", "{name} is this session's teacher"),

@@ -20,11 +20,13 @@ Decisions where plan 5 is silent:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
+from edge.core.codec import to_plain
 from edge.core.model import Calendar, Service
 from edge.core.timetable import service_hours
 from sync.office.problems import Problem, Refused
@@ -289,3 +291,54 @@ def check_staff_card(rota: Rota, staff_id: str, day: date, service_id: str, room
     return Verdict(
         False, "rota.refused.elsewhere", {**name, "room": post.room_id, "service": post.service_id}
     )
+
+
+def to_dataset(rota: Rota) -> dict[str, Any]:
+    """The rota as the plain JSON the server pushes to the devices (dates ISO, roles by value)."""
+    return {
+        "first": rota.first.isoformat(),
+        "last": rota.last.isoformat(),
+        "days": [d.isoformat() for d in rota.days],
+        "sessions": [to_plain(list(p)) for p in sorted(rota.sessions)],
+        "duties": [to_plain(d) for d in rota.duties],
+        "people": [to_plain(p) for p in rota.people.values()],
+    }
+
+
+def from_dataset(data: Mapping[str, Any]) -> Rota:
+    """The rota back from `to_dataset`'s JSON; a bad entry is refused naming its part, row and fault."""
+
+    def rows(part: str, build: Callable[[Any], Any]) -> list[Any]:
+        built = []
+        for row_number, row in enumerate(data.get(part) or (), start=1):
+            try:
+                built.append(build(row))
+            except (KeyError, TypeError, ValueError) as error:
+                raise Refused(_bad(part, row_number, error)) from None
+        return built
+
+    def duty(r: Mapping[str, Any]) -> Duty:
+        return Duty(**{**r, "day": date.fromisoformat(r["day"]), "role": Role(r["role"])})
+
+    def session(r: list[str]) -> tuple[date, Role, str, str]:
+        day, role, service_id, room_id = r
+        return (date.fromisoformat(day), Role(role), str(service_id), str(room_id))
+
+    try:
+        first, last = date.fromisoformat(data["first"]), date.fromisoformat(data["last"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise Refused(_bad("first/last", 0, error)) from None
+    people = {p.id: p for p in rows("people", lambda r: Person(**r))}
+    return Rota(
+        first,
+        last,
+        tuple(rows("days", date.fromisoformat)),
+        frozenset(rows("sessions", session)),
+        tuple(rows("duties", duty)),
+        people,
+    )
+
+
+def _bad(part: str, row: int, error: Exception) -> Problem:
+    fault = f"missing {error.args[0]!r}" if isinstance(error, KeyError) else str(error)
+    return Problem("rota.dataset.bad", {"part": part, "row": row, "fault": fault})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -20,8 +21,10 @@ from sync.office.rota import (
     cover,
     duty_days,
     escalation,
+    from_dataset,
     on_duty,
     swap,
+    to_dataset,
 )
 from tests.office.money_school import (
     CALENDAR,
@@ -232,3 +235,35 @@ def test_a_cover_passed_back_to_her_makes_the_post_hers_again() -> None:
     [duty] = [d for d in rota.on(TUESDAY) if d.room_id == "r1"]
     assert (duty.person_id, duty.covers) == ("t-chen", "")
     assert rota.duties == worked_week().duties
+
+
+def test_the_rota_reaches_a_device_as_json_and_comes_back_whole() -> None:
+    rota = swap(cover(worked_week(), TUESDAY, "t-chen", "t-he"), MONDAY, "l-zhao", TUESDAY, "l-sun")
+    again = from_dataset(json.loads(json.dumps(to_dataset(rota), ensure_ascii=False)))
+    assert again == rota
+    # The device answers a staff card from the copy just as the server would.
+    assert check_staff_card(again, "t-chen", TUESDAY, "evening", "r1") == check_staff_card(
+        rota, "t-chen", TUESDAY, "evening", "r1"
+    )
+    assert escalation(again, MONDAY) == escalation(rota, MONDAY)
+
+
+@pytest.mark.parametrize(
+    ("damage", "part", "row"),
+    [
+        (lambda d: d["duties"][2].pop("day"), "duties", 3),
+        (lambda d: d["duties"][0].update(role="janitor"), "duties", 1),
+        (lambda d: d["days"].__setitem__(1, "2026-13-01"), "days", 2),
+        (lambda d: d["people"][0].update(age=40), "people", 1),
+        (lambda d: d["sessions"][0].pop(), "sessions", 1),
+        (lambda d: d.pop("first"), "first/last", 0),
+    ],
+)
+def test_a_damaged_rota_dataset_is_refused_naming_where(damage: object, part: str, row: int) -> None:
+    data = json.loads(json.dumps(to_dataset(worked_week())))
+    damage(data)  # type: ignore[operator]
+    with pytest.raises(Refused) as refused:
+        from_dataset(data)
+    [problem] = refused.value.problems
+    assert (problem.code, problem.params["part"], problem.params["row"]) == ("rota.dataset.bad", part, row)
+    assert part in problem.text("en")

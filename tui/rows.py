@@ -75,6 +75,7 @@ class FeedLine:
     card_uid: str = ""
     at: str = ""
     children: tuple[str, ...] = ()
+    reader_id: str = ""  # the reader's id whatever `place` calls it (the kiosk serves some readers only)
 
     @property
     def unknown_card(self) -> bool:
@@ -244,6 +245,7 @@ def feed_line_from_json(event: Mapping[str, Any], view: Mapping[str, Any] | None
         card_uid=_text(event, "card_uid"),
         at=at,
         children=tuple(str(c) for c in view.get("children") or ()),
+        reader_id=_text(event, "reader_id"),
     )
 
 

@@ -29,6 +29,7 @@ from edge.web.settings import retention_cut
 from sync.api import actions, admin, health, live, sessions
 from sync.api.keys import SCHOOL
 from sync.config import ServerConfig
+from sync.office.app import create_office_app
 from sync.server import SchoolServer
 from sync.store import ServerStore
 
@@ -69,6 +70,7 @@ def create_app(
     app[APP_ROUTES] = tuple([*found, OPENAPI])
     for route in app[APP_ROUTES]:
         app.router.add_route(route.method, route.path, protect(route))
+    app.add_subapp("/office", create_office_app(school))  # the office's pages (sync.office), same store
 
     async def server_ctx(app: web.Application) -> AsyncIterator[None]:
         await school.open()

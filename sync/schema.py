@@ -159,3 +159,114 @@ def m001_initial(db: Database) -> None:
     )
     db.execute("CREATE INDEX outbox_pending ON outbox (target, next_at) WHERE status = 'pending'")
     create_audit_table(db)
+
+
+@migrations()
+def m002_office(db: Database) -> None:
+    """The office's pages (`sync.office`): staff accounts, their sessions, applications, leave, formation."""
+    db.execute(
+        """
+        CREATE TABLE office_users (
+            username TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            class_name TEXT NOT NULL DEFAULT '',
+            room_id TEXT NOT NULL DEFAULT '',
+            staff_id TEXT NOT NULL DEFAULT '',
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            changed_at TEXT NOT NULL
+        )
+        """
+    )
+    # A signed-in browser: the cookie holds a random token, the table only its SHA-256.
+    db.execute(
+        """
+        CREATE TABLE office_sessions (
+            token_sha256 TEXT PRIMARY KEY,
+            username TEXT NOT NULL REFERENCES office_users (username) ON DELETE CASCADE,
+            csrf TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE office_applications (
+            id INTEGER PRIMARY KEY,
+            student_id TEXT NOT NULL,
+            class_name TEXT NOT NULL,
+            service_id TEXT NOT NULL,
+            periods TEXT NOT NULL DEFAULT '[]',
+            consent_by TEXT NOT NULL,
+            consent_relation TEXT NOT NULL,
+            consent_on TEXT NOT NULL,
+            state TEXT NOT NULL,
+            returned_from TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL DEFAULT '',
+            group_name TEXT NOT NULL DEFAULT '',
+            room_id TEXT NOT NULL DEFAULT '',
+            recorded_by TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX office_applications_class ON office_applications (class_name, state)")
+    db.execute("CREATE INDEX office_applications_student ON office_applications (student_id)")
+    db.execute(
+        """
+        CREATE TABLE office_steps (
+            id INTEGER PRIMARY KEY,
+            application_id INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            from_state TEXT NOT NULL,
+            to_state TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.execute("CREATE INDEX office_steps_application ON office_steps (application_id)")
+    db.execute(
+        """
+        CREATE TABLE office_services (
+            service_id TEXT PRIMARY KEY,
+            deadline TEXT NOT NULL DEFAULT '',
+            capacity INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.execute("CREATE TABLE office_rooms (room_id TEXT PRIMARY KEY, capacity INTEGER NOT NULL)")
+    db.execute(
+        """
+        CREATE TABLE office_leave (
+            id INTEGER PRIMARY KEY,
+            student_id TEXT NOT NULL,
+            class_name TEXT NOT NULL,
+            valid_from TEXT NOT NULL,
+            valid_to TEXT NOT NULL,
+            service_id TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL,
+            late INTEGER NOT NULL DEFAULT 0,
+            recorded_by TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX office_leave_class ON office_leave (class_name, valid_from)")
+    db.execute(
+        """
+        CREATE TABLE office_formations (
+            id INTEGER PRIMARY KEY,
+            service_id TEXT NOT NULL,
+            groups TEXT NOT NULL,
+            confirmed_by TEXT NOT NULL,
+            confirmed_at TEXT NOT NULL,
+            enrolments_version INTEGER NOT NULL
+        )
+        """
+    )

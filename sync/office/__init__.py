@@ -1,0 +1,1 @@
+"""Provides the school office in a browser: accounts, applications, leave, class formation and the day's reports."""

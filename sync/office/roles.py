@@ -1,0 +1,39 @@
+"""Provides the office's roles and what each may do (pure: no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+OFFICE = "office"  # 教务: the whole school's applications, formation, uploads, personal data
+HOMEROOM = "homeroom"  # 班主任: her own class's applications and leave
+DUTY_LEADER = "duty_leader"  # 值日领导: every room's zero report
+DUTY_TEACHER = "duty_teacher"  # 看管教师: signs her room's report
+GUARD = "guard"  # 门卫: reads the day's reports
+ADMIN = "admin"  # everything the office may, and accounts
+
+ROLES = (OFFICE, HOMEROOM, DUTY_LEADER, DUTY_TEACHER, GUARD, ADMIN)
+
+# What each page or action needs; a role not listed is refused (403).
+RIGHTS: Mapping[str, frozenset[str]] = {
+    "applications": frozenset({OFFICE, HOMEROOM, ADMIN}),
+    "record": frozenset({HOMEROOM}),
+    "class_review": frozenset({HOMEROOM}),
+    "school_review": frozenset({OFFICE, ADMIN}),
+    "settings": frozenset({OFFICE, ADMIN}),
+    "leave": frozenset({HOMEROOM, OFFICE, ADMIN}),
+    "formation": frozenset({OFFICE, ADMIN}),
+    "day": frozenset({DUTY_LEADER, DUTY_TEACHER, GUARD, OFFICE, ADMIN}),
+    "sign": frozenset({DUTY_TEACHER, DUTY_LEADER}),
+    "uploads": frozenset({OFFICE, ADMIN}),
+    "privacy": frozenset({OFFICE, ADMIN}),
+    "child": frozenset({HOMEROOM, OFFICE, ADMIN}),
+}
+
+
+def may(role: str, right: str) -> bool:
+    return role in RIGHTS.get(right, frozenset())
+
+
+def school_wide(role: str) -> bool:
+    """Whether the role sees every class (else only the homeroom teacher's own)."""
+    return role in (OFFICE, ADMIN)

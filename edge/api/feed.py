@@ -20,6 +20,7 @@ from aiohttp import web
 
 from edge.api.feed_reads import FEED_READS
 from edge.api.keys import OPTIONS, SERVICE
+from edge.core.errors import StorageError
 from edge.device.privacy import acknowledge
 from edge.web.errors import error_response
 from edge.web.keys import IDENTITY, STOPPING
@@ -41,7 +42,9 @@ async def events(request: web.Request) -> web.StreamResponse:
     if params.get("epoch", epoch) != epoch:
         return error_response(409, "epoch_mismatch", _epoch_message(params["epoch"], epoch), {"epoch": epoch})
     if request[IDENTITY].role == SERVER and after and "epoch" in params:
-        await service.recorder.write(lambda store: acknowledge(store, after))
+        # On a full disk the acknowledgement waits for a later pull (logged); the pull itself goes on.
+        with contextlib.suppress(StorageError):
+            await service.recorder.write(lambda store: acknowledge(store, after), f"the server's ack ({after})")
     queue = service.subscribers.subscribe() if wait > 0 else None
     try:
         page = await reads.page(after, limit)

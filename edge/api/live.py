@@ -13,6 +13,8 @@ from edge.core.model import School
 from edge.web.live import LiveFeed, serve_live
 from edge.web.routing import GUARD, STRING, Param, Route, roles
 
+UNRECORDED = 2**63 - 1  # the live position of an event with no seq: after any snapshot's head
+
 
 async def live(request: web.Request) -> web.StreamResponse:
     service, options = request.app[SERVICE], request.app[OPTIONS]
@@ -27,7 +29,8 @@ async def live(request: web.Request) -> web.StreamResponse:
         subscribe=lambda: service.subscribers.subscribe(options.live_queue),
         unsubscribe=service.subscribers.unsubscribe,
         snapshot=device_snapshot,
-        position=lambda event: (event.seq, event),
+        # An event the disk could not store (seq 0: a refused tap, the storage alert) is always news.
+        position=lambda event: (event.seq or UNRECORDED, event),
         send_timeout=options.live_send_timeout,
         audit=audit,
     )

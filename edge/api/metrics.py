@@ -71,6 +71,22 @@ async def metrics(request: web.Request) -> web.Response:
             "# TYPE rollcall_last_tap_age_seconds gauge",
             f"rollcall_last_tap_age_seconds {time.monotonic() - counters.last_tap_monotonic:.3f}",
         ]
+    storage = app[SERVICE].recorder.storage
+    status = storage.status()
+    lines += [
+        "# HELP rollcall_storage_free_bytes Free bytes in the data folder's filesystem.",
+        "# TYPE rollcall_storage_free_bytes gauge",
+        f"rollcall_storage_free_bytes {status['free_bytes']}",
+        "# HELP rollcall_storage_low_threshold_bytes Below this free, the low-storage alert is raised.",
+        "# TYPE rollcall_storage_low_threshold_bytes gauge",
+        f"rollcall_storage_low_threshold_bytes {status['threshold_bytes']}",
+        "# HELP rollcall_storage_refusing 1 while writes are refused (disk full or failing), else 0.",
+        "# TYPE rollcall_storage_refusing gauge",
+        f"rollcall_storage_refusing {int(storage.refusing)}",
+        "# HELP rollcall_storage_refused_total Writes (taps, actions, alerts) refused by the disk since the process started.",
+        "# TYPE rollcall_storage_refused_total counter",
+        f"rollcall_storage_refused_total {storage.refused_total}",
+    ]
     states = app[SERVICE].reader_states
     lines += [
         "# HELP rollcall_reader_up 1 when the reader is open, 0 when down, -1 when not known.",
@@ -94,7 +110,7 @@ ROUTES = (
         "/metrics",
         metrics,
         roles(SERVER),
-        "Prometheus metrics: events by outcome, taps, log head, live clients, readers, last tap age",
+        "Prometheus metrics: events by outcome, taps, log head, live clients, readers, last tap age, storage",
         responses={200: ("Prometheus text format 0.0.4", {"text/plain": {"type": "string"}})},
     ),
 )

@@ -13,6 +13,7 @@ from edge.device.boot import Boot, BootInfo, SimBoot
 from edge.device.config import EdgeConfig
 from edge.device.recorder import Recorder
 from edge.device.service import EdgeService, kiosk_feedback
+from edge.device.storage import StoragePolicy
 from edge.web.serve import serve_under_systemd
 from hardware.clock import Clock, SimClock, SystemClock
 from hardware.feedback import FeedbackSink, GpioFeedback, LogFeedback
@@ -32,7 +33,8 @@ def build_service(config: EdgeConfig) -> EdgeService:
     renderings = {
         r.spec.id: Rendering(r.spec.options["format"]) for r in config.readers if "format" in r.spec.options
     }
-    recorder = Recorder(config.database, config.device_id, config.timezone, readers, boot, renderings)
+    recorder = Recorder(config.database, config.device_id, config.timezone, readers, boot, renderings,
+                        StoragePolicy(low_free_bytes=config.low_free_bytes))  # fmt: skip
     sinks: list[FeedbackSink] = [LogFeedback()]
     if config.feedback.gpio is not None:
         sinks.append(GpioFeedback(*config.feedback.gpio))

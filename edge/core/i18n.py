@@ -258,6 +258,19 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "tui.failed.search": ("搜索失败", "Search failed"),
     "tui.failed.report": ("读取报告失败", "Report not read"),
     "tui.failed.export": ("导出失败", "Export failed"),
+    # the guard console at the gate (issue 12, helper "console"): places, actors, refusals by code
+    "place.gate-in": ("校门入口", "gate, way in"),
+    "place.gate-out": ("校门出口", "gate, way out"),
+    "place.gate": ("校门", "gate"),
+    "place.room": ("{room}门口", "{room} door"),
+    "place.room_any": ("教室门口", "room door"),
+    "place.reader": ("读卡器", "reader"),
+    "actor.guard": ("门卫", "guard"),
+    "actor.teacher": ("教师", "teacher"),
+    "actor.admin": ("管理员", "office"),
+    "actor.sim": ("模拟", "simulator"),
+    "actor.rollcall": ("系统", "system"),
+    "actor.other": ("其他", "other"),
     # duty rota, staff attendance, pay and fees (issue 14, helper "money"); amounts are yuan text ("300.00")
     "rota.role.leader": ("值日领导", "duty leader"),
     "rota.role.guard": ("保安", "guard"),
@@ -458,6 +471,19 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "office.day.no_staff_id": ("您的账号未关联教职工编号,请联系管理员", "Your account has no staff id; ask the admin"),
     # errors
     "error.prefix": ("错误", "error"),
+    # a full disk (edge/device/storage.py): the refused tap, the alerts, the API's 507/503
+    "outcome.not_recorded": ("未能记录", "not recorded"),
+    "reason.storage_full": ("设备存储已满,请到门卫室登记", "the device's storage is full; see the guard"),
+    "reason.storage_error": ("设备存储故障,请到门卫室登记", "the device's storage failed; see the guard"),
+    "alert.storage_full": ("设备存储已满,刷卡未能记录,请联系信息老师清理空间",
+                           "storage full: taps are not recorded; ask IT to free space"),
+    "alert.storage_error": ("设备存储故障,刷卡未能记录,请联系信息老师",
+                            "storage failing: taps are not recorded; call IT"),
+    "alert.storage_low": ("设备存储空间不足,请联系信息老师", "storage running low: call IT"),
+    "error.storage_full": ("设备存储已满,未能记录({what}),请联系信息老师清理空间",
+                           "the device's storage is full: {what} was not recorded; ask IT to free space"),
+    "error.storage_error": ("设备存储故障,未能记录({what}),请联系信息老师",
+                            "the device's storage failed: {what} was not recorded; call IT"),
 }
 
 

@@ -267,6 +267,7 @@ class Outcome(StrEnum):
     ALERT = "alert"
     READER_DOWN = "reader_down"
     READER_UP = "reader_up"
+    NOT_RECORDED = "not_recorded"  # a tap the disk could not store (full): never in the log, told to the child
 
 
 class Signal(StrEnum):
@@ -308,6 +309,7 @@ SIGNALS: Mapping[Outcome, Signal] = {
     Outcome.ALERT: Signal.WARNING,
     Outcome.READER_DOWN: Signal.FAULT,
     Outcome.READER_UP: Signal.OK,
+    Outcome.NOT_RECORDED: Signal.FAULT,
 }
 
 

@@ -29,6 +29,8 @@ from hardware.uid import Rendering
 
 T = TypeVar("T")
 
+MiB = 1024 * 1024
+MAX_LOW_FREE_MIB = 1024 * 1024  # 1 TiB: anything larger is a typo
 NEEDS_FORMAT = ("ascii", "hid")  # readers that print a number: which rendering it is must be said
 
 
@@ -36,6 +38,7 @@ NEEDS_FORMAT = ("ascii", "hid")  # readers that print a number: which rendering 
 class ReaderConfig:
     spec: ReaderSpec
     place: Reader
+    name: str = ""  # what people read on screens ("东门入口"); empty: said from the role and room
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,7 @@ class EdgeConfig:
     sim: SimConfig | None = None
     retention_days: int = 180
     feedback: FeedbackConfig = field(default_factory=lambda: FeedbackConfig())
+    low_free_bytes: int = 64 * MiB  # below this free in the data folder: the low-storage alert
 
     @property
     def database(self) -> Path:
@@ -75,7 +79,7 @@ def load_config(path: Path) -> EdgeConfig:
 
 def parse_config(raw: Mapping[str, Any], source: str, base: Path = Path(".")) -> EdgeConfig:
     where = Where(source)
-    where.known(raw, "", {"device", "api", "readers", "sim", "retention", "feedback"})
+    where.known(raw, "", {"device", "api", "readers", "sim", "retention", "feedback", "storage"})
     device = where.table(raw, "device", required=True)
     where.known(device, "device", {"id", "timezone", "data_dir", "debounce_seconds", "production"})
     api = where.table(raw, "api")
@@ -113,7 +117,19 @@ def parse_config(raw: Mapping[str, Any], source: str, base: Path = Path(".")) ->
         sim=sim,
         retention_days=_retention(raw, where),
         feedback=_feedback(raw, where),
+        low_free_bytes=_low_free_bytes(raw, where),
     )
+
+
+def _low_free_bytes(raw: Mapping[str, Any], where: Where) -> int:
+    storage = where.table(raw, "storage")
+    where.known(storage, "storage", {"low_free_mib"})
+    mib = where.get(storage, "storage", "low_free_mib", int, 64)
+    if not 1 <= mib <= MAX_LOW_FREE_MIB:
+        raise ConfigError(
+            f"{where.source}: storage.low_free_mib: must be from 1 to {MAX_LOW_FREE_MIB} (MiB), not {mib}"
+        )
+    return int(mib) * MiB
 
 
 def _feedback(raw: Mapping[str, Any], where: Where) -> FeedbackConfig:
@@ -166,7 +182,7 @@ def _sim(raw: Mapping[str, Any], device: Mapping[str, Any], where: Where, tz: Zo
 def _reader(raw: Any, key: str, where: Where) -> ReaderConfig:
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where.source}: {key}: must be a table")
-    where.known(raw, key, {"id", "protocol", "port", "role", "room", "format", "options"})
+    where.known(raw, key, {"id", "name", "protocol", "port", "role", "room", "format", "options"})
     role_text = where.get(raw, key, "role", str, required=True)
     try:
         role = ReaderRole(role_text)
@@ -199,4 +215,5 @@ def _reader(raw: Any, key: str, where: Where) -> ReaderConfig:
         port=where.get(raw, key, "port", str, ""),
         options=options,
     )
-    return ReaderConfig(spec=spec, place=Reader(reader_id, role, room))
+    name = where.get(raw, key, "name", str, "").strip()
+    return ReaderConfig(spec=spec, place=Reader(reader_id, role, room), name=name)

@@ -3,21 +3,30 @@
 Every decision runs on the writer's own thread, right before its event is appended, so it sees
 every earlier event and two taps can never both be "the first check-in". The async side awaits
 the result; nothing returns before COMMIT did.
+
+A write the disk refuses (full, or an I/O error: `edge.device.storage`) never stops the device.
+A tap, a reader's change or an alert that cannot be stored comes back as an event with seq 0 (a
+tap's outcome is then `not_recorded`), for the feedback and the live stream; a manual action raises
+`StorageFull`/`StorageError` (the API answers 507/503). The refusal itself is announced at once as
+an alert (`notify`), and once writes go through again it is recorded, with how many were refused.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from edge.core.cards import CardIndex
+from edge.core.errors import StorageError, StoreError
 from edge.core.model import Event, EventKind, Outcome, Reader, School
 from edge.core.plan import DayPlan, plan_day
 from edge.core.projection import Projection
@@ -25,11 +34,17 @@ from edge.core.report import alerts
 from edge.core.rules import Context, Decision, decide_tap
 from edge.device.boot import Boot
 from edge.device.privacy import purge
-from edge.device.store import Store
+from edge.device.storage import Storage, StoragePolicy
+from edge.device.store import Store, storing
 from hardware.reads import CardRead
 from hardware.uid import Rendering
 
 T = TypeVar("T")
+
+log = logging.getLogger("rollcall.recorder")
+
+# What a refused write leaves undone, in the catalogue's words (`reason.<this>`).
+NOT_STORED = {"full": "storage_full", "error": "storage_error"}
 
 _KIND_OF_DECISION = {
     Outcome.FOUND: EventKind.FOUND,
@@ -61,6 +76,7 @@ class Recorder:
         readers: Mapping[str, Reader],
         boot: Boot,
         renderings: Mapping[str, Rendering] | None = None,
+        storage: StoragePolicy | None = None,
     ):
         self.path = path
         self.renderings = dict(renderings or {})  # reader id -> what it prints, for lossy readers
@@ -74,17 +90,43 @@ class Recorder:
         self._school = School()
         self._plans: dict[date, DayPlan] = {}
         self._cards = CardIndex(())
+        self.storage = Storage(path.parent, storage)
+        # Told of events that are not the answer to a call (the disk's refusal and recovery); set by
+        # the service. Called on the event loop, never on the writer's thread.
+        self.notify: Callable[[Event], None] = lambda event: None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._unrecorded_alerts: set[str] = set()  # alerts announced unrecorded, once each
+        self._refusal_announced = False
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def open(self) -> None:
+        self._loop = asyncio.get_running_loop()
         await self._run(self._open)
 
     def _open(self) -> None:
-        self._store = Store.open(self.path)
+        try:
+            self._store = Store.open(self.path)
+        except StorageError as error:
+            # Started on a full disk: give up the reserve so the database opens, and refuse writes
+            # until the space is back. Health, the log and the live stream are served meanwhile.
+            self.storage.failed(error, None)
+            if not self.storage.release_reserve():
+                raise StoreError(
+                    f"{self.path}: cannot open the database ({error.detail}) and the data folder holds no "
+                    f"reserve to give up; free some space in {self.path.parent}"
+                ) from None
+            self._store = Store.open(self.path)
+        if not self.storage.refusing and not self.storage.make_reserve():
+            log.warning("reserve_missing folder=%s: a restart on a full disk would fail", self.path.parent)
         self._projection = self._store.load_projection()
         self._school = self._store.load_school()
         self._cards = CardIndex(self._school.cards)
+
+    def _notice(self, event: Event) -> None:
+        """Announce an event from the writer's thread on the event loop (the service's `notify`)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self.notify, event)
 
     async def close(self) -> None:
         if self._store is not None:
@@ -137,7 +179,12 @@ class Recorder:
             if alert.key not in self._projection.state.alerts:
                 data = {"key": alert.key, "alert": alert.kind.value, "session": alert.session_id}
                 decision = Decision(Outcome.ALERT, alert.kind.value, alert.student_id, data)
-                raised.append(self._append(decision, EventKind.ALERT, now, alert.reader_id, "", "rollcall"))
+                event = self._append(decision, EventKind.ALERT, now, alert.reader_id, "", "rollcall")
+                # An alert the disk refused is told once and tried again at each tick.
+                if event.seq or alert.key not in self._unrecorded_alerts:
+                    raised.append(event)
+                if not event.seq:
+                    self._unrecorded_alerts.add(alert.key)
         return raised
 
     def _decide_and_append(
@@ -176,6 +223,15 @@ class Recorder:
             boottime_ns=boottime_ns,
             clock_trusted=self.boot.clock_trusted(),
         )
+        what = _what(event)
+        try:
+            return self._write(what, now, lambda: self._append_event(event))
+        except StorageError as error:
+            if kind is EventKind.TAP or kind is EventKind.READER or kind is EventKind.ALERT:
+                return _unrecorded(event, error, self.storage.state.value)
+            raise
+
+    def _append_event(self, event: Event) -> Event:
         try:
             return self.store.append(event, self._projection)
         except BaseException:
@@ -183,28 +239,114 @@ class Recorder:
             self._projection = self.store.load_projection()
             raise
 
+    def _write(self, what: str, now: datetime | None, fn: Callable[[], T]) -> T:
+        """Every write goes through here: not tried while the disk is still full, its refusal noted and announced."""
+        storage = self.storage
+        if not storage.may_try():
+            error = storage.refuse(what)
+            log.warning(
+                "write_refused what=%s state=%s refused=%d", what, storage.state.value, storage.refused
+            )
+            self._announce_refusal(error, now)
+            raise error
+        try:
+            with storing(what, self.path.parent):
+                result = fn()
+        except StorageError as error:
+            storage.failed(error, now)
+            self._announce_refusal(error, now)
+            raise
+        if storage.refusing:
+            self._recovered(now or datetime.now(self.tz))
+        return result
+
+    def _announce_refusal(self, error: StorageError, now: datetime | None) -> None:
+        if not self._refusal_announced:  # once a refusal (also one that began before the device started)
+            self._refusal_announced = True
+            self._notice(self._storage_alert(error, now or datetime.now(self.tz)))
+
+    def _storage_alert(self, error: StorageError, now: datetime) -> Event:
+        """The alert that writes are refused from now: announced, not stored (the disk would not take it)."""
+        reason = f"storage_{self.storage.state.value}"
+        data = {
+            "key": f"{reason}:{now.isoformat()}",
+            "alert": reason,
+            "what": error.what,
+            "detail": error.detail,
+        }
+        boot_id, boottime_ns = self.boot.stamp()
+        return Event(uuid.uuid4().hex, EventKind.ALERT, Outcome.ALERT, now, self.device_id, reason=reason,
+                     actor="rollcall", data=data, boot_id=boot_id, boottime_ns=boottime_ns,
+                     clock_trusted=self.boot.clock_trusted())  # fmt: skip
+
+    def _recovered(self, now: datetime) -> None:
+        """Writes go through again: record the refusal as an alert (so the server learns of it) and announce it."""
+        summary = self.storage.recovered()
+        self._unrecorded_alerts.clear()
+        self._refusal_announced = False
+        reason = f"storage_{summary['state']}"
+        data = {
+            "key": f"{reason}:{summary['since'] or now.isoformat()}",
+            "alert": reason,
+            "until": now.isoformat(),
+        }
+        decision = Decision(Outcome.ALERT, reason, "", data | summary)
+        event = self._append(decision, EventKind.ALERT, now, "", "", "rollcall")
+        if event.seq:
+            self._notice(event)
+
+    async def probe_storage(self, now: datetime) -> list[Event]:
+        """The periodic look at the disk: a low-space alert when free space falls below the threshold, and
+        while refusing, a trial write once the space is back (recording resumes without waiting for a tap)."""
+        return await self._run(lambda: self._probe_storage(now))
+
+    def _probe_storage(self, now: datetime) -> list[Event]:
+        storage = self.storage
+        if storage.refusing:
+            if storage.may_try():
+                with contextlib.suppress(StorageError):  # still refused: logged, tried again next time
+                    self._write(
+                        "the storage probe",
+                        now,
+                        lambda: self.store.set_meta("storage_probe", now.isoformat()),
+                    )
+            return []
+        if not storage.check_low(now):
+            return []
+        free = storage.usage()[0]
+        data = {"key": f"storage_low:{now.isoformat()}", "alert": "storage_low", "free_bytes": free,
+                "threshold_bytes": storage.policy.low_free_bytes}  # fmt: skip
+        return [
+            self._append(
+                Decision(Outcome.ALERT, "storage_low", "", data), EventKind.ALERT, now, "", "", "rollcall"
+            )
+        ]
+
     async def install_datasets(
         self, datasets: dict[str, Any], version: int, expected_sha256: Mapping[str, str] | None = None
     ) -> None:
         """Swap datasets in (see `Store.install_datasets`); on any error the last good ones stay active."""
 
         def install() -> None:
-            self.store.install_datasets(datasets, version, expected_sha256)
+            what = f"datasets version {version}"
+            self._write(what, None, lambda: self.store.install_datasets(datasets, version, expected_sha256))
             self._school = self.store.load_school()
             self._cards = CardIndex(self._school.cards)
             self._plans.clear()
 
         await self._run(install)
 
-    async def write(self, fn: Callable[[Store], T]) -> T:
-        """Run a small write of another kind (an audit row, the server's acknowledgement) between taps."""
-        return await self._run(lambda: fn(self.store))
+    async def write(self, fn: Callable[[Store], T], what: str = "a write") -> T:
+        """Run a small write of another kind (an audit row, the server's acknowledgement) between taps.
+
+        A full disk raises `StorageFull` (an I/O failure `StorageError`), naming `what`."""
+        return await self._run(lambda: self._write(what, None, lambda: fn(self.store)))
 
     async def purge(self, before: str) -> dict[str, int]:
         """Purge what retention allows (`edge.device.privacy.purge`) and drop the purged rows from memory too."""
 
         def purge_and_reload() -> dict[str, int]:
-            counts = purge(self.store, before)
+            counts = self._write("the retention purge", None, lambda: purge(self.store, before))
             if counts["projection"]:
                 self._projection = self.store.load_projection()
             return counts
@@ -228,6 +370,31 @@ class Recorder:
 
     async def rebuild(self) -> None:
         def rebuild() -> None:
-            self._projection = self.store.rebuild()
+            self._projection = self._write("the projection's rebuild", None, self.store.rebuild)
 
         await self._run(rebuild)
+
+
+def _what(event: Event) -> str:
+    """The write an event is, for a log line: `tap gate-in card 14008EC793 (on_campus)`."""
+    parts = [
+        event.kind.value,
+        event.reader_id,
+        f"card {event.card_uid}" if event.card_uid else "",
+        f"by {event.actor}" if event.actor and event.actor != "rollcall" else "",
+        f"({event.outcome.value})",
+    ]
+    return " ".join(part for part in parts if part)
+
+
+def _unrecorded(event: Event, error: StorageError, state: str) -> Event:
+    """The event that could not be stored, as the feedback and the live stream are told of it: seq 0.
+
+    A tap's outcome becomes `not_recorded` (the reader plays the fault pattern; the child sees the
+    guard); `intended` keeps what the rules decided. A reader's change or an alert keeps its outcome.
+    """
+    data = dict(event.data) | {"not_recorded": NOT_STORED.get(state, "storage_error"), "detail": error.detail}
+    if event.kind is EventKind.TAP:
+        return replace(event, outcome=Outcome.NOT_RECORDED, reason=NOT_STORED.get(state, "storage_error"),
+                       data=data | {"intended": event.outcome.value})  # fmt: skip
+    return replace(event, data=data)

@@ -3,6 +3,10 @@
 Data flows one way. A read becomes an event only through the recorder, which returns after
 COMMIT; only then do the light, the beep and the live stream hear of it. Nothing reaches the
 kiosk's green light that is not on disk.
+
+A full disk never stops it: a tap that cannot be stored comes back `not_recorded` (the fault
+pattern plays), and neither an alert nor a reader's change that cannot be stored leaves the task
+group. The storage probe warns of low space and resumes recording once space is back.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from edge.core.model import SIGNALS, Event, EventKind
+from edge.core.errors import StorageError
+from edge.core.model import SIGNALS, Event, EventKind, Outcome
 from edge.device.recorder import Recorder
 from hardware.clock import Clock
 from hardware.feedback import FeedbackSink, Pattern
@@ -108,6 +113,7 @@ class EdgeService:
         self.repeat_filter = RepeatFilter(debounce_seconds)
         self.feedback = feedback or []
         self.subscribers = Subscribers()
+        recorder.notify = self._announce  # the disk's refusal and recovery, as they happen
 
     async def handle(self, read: CardRead) -> Event | None:
         """Record one read; None when the repeat filter swallowed it."""
@@ -136,7 +142,21 @@ class EdgeService:
                 log.exception("feedback sink failed for event %s", event.seq)
         self.subscribers.publish(event)
 
-    async def run(self, tick_seconds: float = 15.0) -> None:
+    def _read_failed(self, read: CardRead, error: Exception) -> None:
+        """A read the device failed to handle (a bug): the child still gets the fault pattern, not silence."""
+        event = Event("", EventKind.TAP, Outcome.NOT_RECORDED, read.at, self.recorder.device_id,
+                      reason="device_error", reader_id=read.reader_id, card_uid=read.uid,
+                      data={"detail": f"{type(error).__name__}: {error}"})  # fmt: skip
+        self._announce(event)
+
+    async def probe_storage(self, now: datetime | None = None) -> list[Event]:
+        """Look at the disk: a low-space alert, or recording resumed once space is back."""
+        events = await self.recorder.probe_storage(now or self.clock.now())
+        for event in events:
+            self._announce(event)
+        return events
+
+    async def run(self, tick_seconds: float = 15.0, probe_seconds: float = 5.0) -> None:
         """Run every reader under supervision, and the alert clock, until cancelled.
 
         A reader that fails is marked down (an event, so the console and the server see it) and
@@ -145,11 +165,13 @@ class EdgeService:
         async with asyncio.TaskGroup() as group:
             for spec in self.readers:
                 group.create_task(
-                    supervise(self.reader_factory, spec, self.clock, self.handle, self._reader_state_changed),
+                    supervise(self.reader_factory, spec, self.clock, self.handle, self._reader_state_changed,
+                              on_failed=self._read_failed),
                     name=f"reader:{spec.id}",
-                )
+                )  # fmt: skip
             group.create_task(self._record_reader_states(), name="reader-states")
             group.create_task(self._tick_forever(tick_seconds), name="alerts")
+            group.create_task(self._probe_forever(probe_seconds), name="storage-probe")
 
     def _reader_state_changed(self, reader_id: str, state: str, reason: str) -> None:
         self.reader_states[reader_id] = state
@@ -166,4 +188,12 @@ class EdgeService:
     async def _tick_forever(self, seconds: float) -> None:
         while True:
             await self.tick()
+            await asyncio.sleep(seconds)
+
+    async def _probe_forever(self, seconds: float) -> None:
+        while True:
+            try:
+                await self.probe_storage()
+            except StorageError:  # logged where it failed; the next probe tries again
+                pass
             await asyncio.sleep(seconds)

@@ -8,10 +8,14 @@ the same transaction as the event that changed them.
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
+import shutil
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,10 +33,12 @@ from edge.core.codec import (
     event_to_row,
     school_from_datasets,
 )
-from edge.core.errors import DatasetRefused, StoreError
+from edge.core.errors import DatasetRefused, StorageError, StorageFull, StoreError
 from edge.core.model import Event, School
 from edge.core.projection import Projection
 from edge.web.audit import create_audit_table
+
+log = logging.getLogger("rollcall.store")
 
 migrations = Migrations("rollcall.edge")
 
@@ -75,12 +81,72 @@ def m002_audit(db: Database) -> None:
     create_audit_table(db)
 
 
+# SQLite's primary result codes (an extended code's low byte): the disk is full, or an I/O call failed.
+SQLITE_IOERR, SQLITE_FULL = 10, 13
+_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+_IO_ERRNOS = (errno.EIO, errno.EROFS)
+# An I/O error with less than this free is the disk being full in disguise: SQLite says "disk I/O
+# error", not "full", when it cannot grow the WAL index (-shm) of a database it opens on a full disk.
+NEARLY_FULL = 256 * 1024
+
+
+def free_bytes(folder: Path) -> int:
+    """Free bytes for us in `folder`'s filesystem (what an unprivileged writer may still use); 0 when unknown."""
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 0
+
+
+def storage_error(error: BaseException, what: str, folder: Path) -> StorageError | None:
+    """`error` as a `StorageError` when the disk refused the write (full, or an I/O failure), else None."""
+    if isinstance(error, sqlite3.Error):
+        code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+        if code == SQLITE_FULL:
+            return StorageFull(what, str(error))
+        if code == SQLITE_IOERR:
+            detail = f"{error} ({getattr(error, 'sqlite_errorname', 'SQLITE_IOERR')})"
+            return (StorageFull if free_bytes(folder) < NEARLY_FULL else StorageError)(what, detail)
+    elif isinstance(error, OSError):
+        if error.errno in _FULL_ERRNOS:
+            return StorageFull(
+                what, f"{error.strerror or error} ({errno.errorcode.get(error.errno or 0, '')})"
+            )
+        if error.errno in _IO_ERRNOS:
+            return StorageError(
+                what, f"{error.strerror or error} ({errno.errorcode.get(error.errno or 0, '')})"
+            )
+    return None
+
+
+@contextmanager
+def storing(what: str, folder: Path) -> Iterator[None]:
+    """Turn the disk's refusal of a write into `StorageFull`/`StorageError` naming `what`, and log it."""
+    try:
+        yield
+    except (sqlite3.Error, OSError) as error:
+        translated = storage_error(error, what, folder)
+        if translated is None:
+            raise
+        log.error("write_failed what=%s folder=%s error=%s: %s", what, folder, type(translated).__name__,
+                  translated.detail)  # fmt: skip
+        raise translated from error
+
+
 _INSERT_EVENT = """
     INSERT INTO events (uuid, epoch, device_id, reader_id, kind, card_uid, subject, outcome, reason,
                         at, boot_id, boottime_ns, clock_trusted, actor, data)
     VALUES (:uuid, :epoch, :device_id, :reader_id, :kind, :card_uid, :subject, :outcome, :reason,
             :at, :boot_id, :boottime_ns, :clock_trusted, :actor, :data)
 """
+
+
+def _close_quietly(conn: sqlite3.Connection | None) -> None:
+    if conn is not None:
+        try:
+            conn.close()
+        except sqlite3.Error:  # closing what failed to open: it is dropped either way
+            log.debug("close_failed", exc_info=True)
 
 
 class Store:
@@ -93,27 +159,34 @@ class Store:
 
     @classmethod
     def open(cls, path: Path) -> Store:
+        """Open (or create) the database; a full disk is `StorageFull`, another problem `StoreError`."""
         path.parent.mkdir(parents=True, exist_ok=True)
+        conn: sqlite3.Connection | None = None
         try:
-            # isolation_level=None: no implicit transactions; db.atomic() says where each begins.
-            conn = sqlite3.connect(str(path), isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=5000")
-            db = Database(conn)
-            migrations.apply(db)
-            with db.atomic():
-                if not db.execute("SELECT 1 FROM meta WHERE key = 'epoch'").fetchone():
-                    # The epoch names this database: a re-imaged device starts a new one, and the
-                    # server sees the change instead of mistaking new seqs for old ones.
-                    db.table("meta").insert_all(
-                        [
-                            {"key": "epoch", "value": uuid.uuid4().hex[:16]},
-                            {"key": "created_at", "value": datetime.now(UTC).isoformat()},
-                        ]
-                    )
+            with storing(f"opening {path.name}", path.parent):
+                # isolation_level=None: no implicit transactions; db.atomic() says where each begins.
+                conn = sqlite3.connect(str(path), isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=FULL")
+                conn.execute("PRAGMA busy_timeout=5000")
+                db = Database(conn)
+                migrations.apply(db)
+                with db.atomic():
+                    if not db.execute("SELECT 1 FROM meta WHERE key = 'epoch'").fetchone():
+                        # The epoch names this database: a re-imaged device starts a new one, and the
+                        # server sees the change instead of mistaking new seqs for old ones.
+                        db.table("meta").insert_all(
+                            [
+                                {"key": "epoch", "value": uuid.uuid4().hex[:16]},
+                                {"key": "created_at", "value": datetime.now(UTC).isoformat()},
+                            ]
+                        )
         except sqlite3.DatabaseError as error:
+            _close_quietly(conn)
             raise StoreError(f"{path}: {error}") from None
+        except StorageError:
+            _close_quietly(conn)
+            raise
         return cls(db, path)
 
     def close(self) -> None:
@@ -127,14 +200,15 @@ class Store:
         return self._meta(key)
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.db.atomic():
+        with storing(f"meta {key}", self.path.parent), self.db.atomic():
             self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
 
     # -- events ---------------------------------------------------------------------------
 
     def append(self, event: Event, projection: Projection) -> Event:
         """Append one event and its projection changes in one durable transaction; return it with its seq."""
-        with self.db.atomic():
+        what = f"{event.kind.value} event ({event.outcome.value})"
+        with storing(what, self.path.parent), self.db.atomic():
             cursor = self.db.execute(_INSERT_EVENT, event_to_row(replace(event, epoch=self.epoch)))
             stored = replace(event, epoch=self.epoch, seq=int(cursor.lastrowid or 0))
             self._write_rows(projection.rows(projection.apply(stored)))
@@ -189,7 +263,7 @@ class Store:
     def rebuild(self, progress: Progress | None = None) -> Projection:
         """Throw the projection rows away and fold the whole log again, in one transaction."""
         projection = self.replay(progress)
-        with self.db.atomic():
+        with storing("the projection's rebuild", self.path.parent), self.db.atomic():
             self.db.execute("DELETE FROM projection")
             self._write_rows(projection.all_rows())
         return projection
@@ -233,7 +307,7 @@ class Store:
             school_from_datasets(datasets)  # validates every row before anything is written
         except DatasetError as error:
             raise DatasetRefused("invalid_dataset", str(error)) from None
-        with self.db.atomic():
+        with storing(f"datasets version {version}", self.path.parent), self.db.atomic():
             for name, body in datasets.items():
                 current = self.dataset_version(name)
                 if version <= current:

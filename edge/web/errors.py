@@ -2,7 +2,9 @@
 
 Every refusal is a 4xx in that shape: our own `ApiError`s, the rules' `ActionError` (422), a
 dataset the store refused, and aiohttp's own (unknown route 404, wrong method 405, body over the
-size cap 413). Only a bug is a 5xx; it is logged with its traceback and answered without one.
+size cap 413). A write the disk refused is 507 `storage_full` (503 `storage_error` for an I/O
+failure), in the request's language. Otherwise only a bug is a 5xx; it is logged with its
+traceback and answered without one.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from edge.core.errors import DatasetRefused
+from edge.core.errors import DatasetRefused, StorageError, StorageFull
+from edge.core.i18n import t
 from edge.core.rules import ActionError
 
 log = logging.getLogger("rollcall.api")
@@ -90,6 +93,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(422, "action_refused", str(error))
     except DatasetRefused as error:
         return error_response(_DATASET_STATUS.get(error.code, 422), error.code, str(error))
+    except StorageError as error:
+        # 507 Insufficient Storage: the device is up and will record again once space is back.
+        status = 507 if isinstance(error, StorageFull) else 503
+        lang = "en" if request.headers.get("Accept-Language", "").lower().startswith("en") else "zh"
+        return error_response(status, error.code, t(f"error.{error.code}", lang, what=error.what))
     except web.HTTPException as error:
         if error.status < 400:
             raise

@@ -67,6 +67,30 @@ def add_commands(commands: Any) -> None:
     _config(listing, argparse.SUPPRESS)
     listing.set_defaults(run=_dataset_list)
 
+    user = actions.add_parser("user", help="staff accounts of the office's pages (/office)")
+    user_actions = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    adding = user_actions.add_parser(
+        "add", help="add an account; the password is asked for (or $ROLLCALL_PASSWORD)"
+    )
+    adding.add_argument("username")
+    adding.add_argument("--role", required=True,
+                        help="office, homeroom, duty_leader, duty_teacher, guard or admin")  # fmt: skip
+    adding.add_argument("--name", default="", help="the name shown on the pages (default: the username)")
+    adding.add_argument(
+        "--class", dest="class_name", default="", help="a homeroom teacher's class, e.g. 一年级1班"
+    )
+    adding.add_argument("--room", default="", help="a duty teacher's room id (she signs its reports)")
+    adding.add_argument("--staff-id", default="", help="her id in the staff dataset (the report's signer)")
+    _config(adding, argparse.SUPPRESS)
+    adding.set_defaults(run=_user_add)
+    passwd = user_actions.add_parser("passwd", help="set an account's password; its sessions end")
+    passwd.add_argument("username")
+    _config(passwd, argparse.SUPPRESS)
+    passwd.set_defaults(run=_user_passwd)
+    listing_users = user_actions.add_parser("list", help="the accounts, one a line")
+    _config(listing_users, argparse.SUPPRESS)
+    listing_users.set_defaults(run=_user_list)
+
     resume = actions.add_parser("resume", help="let a device's stopped ingest (a gap) go on")
     resume.add_argument("device")
     _config(resume, argparse.SUPPRESS)
@@ -203,3 +227,56 @@ def _resume(args: argparse.Namespace, lang: str) -> int:
         return 0
 
     return _with_store(args, resume)
+
+
+def _password() -> str:
+    """$ROLLCALL_PASSWORD (scripts), else asked twice at the terminal without echo."""
+    import getpass
+
+    given = os.environ.get("ROLLCALL_PASSWORD")
+    if given is not None:
+        return given
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise ValueError("password: the two entries differ")
+    return first
+
+
+def _user_add(args: argparse.Namespace, lang: str) -> int:
+    from sync.office.accounts import User, add_user
+
+    user = User(
+        args.username, args.name or args.username, args.role, args.class_name, args.room, args.staff_id
+    )
+    password = _password()
+
+    def add(store: ServerStore, config: ServerConfig) -> int:
+        add_user(store.db, user, password, _now(config))
+        print(f"{user.username}: account added ({user.role})", file=sys.stderr)
+        return 0
+
+    return _with_store(args, add)
+
+
+def _user_passwd(args: argparse.Namespace, lang: str) -> int:
+    from sync.office.accounts import set_password
+
+    password = _password()
+
+    def change(store: ServerStore, config: ServerConfig) -> int:
+        set_password(store.db, args.username, password, _now(config))
+        print(f"{args.username}: password changed; its sessions ended", file=sys.stderr)
+        return 0
+
+    return _with_store(args, change)
+
+
+def _user_list(args: argparse.Namespace, lang: str) -> int:
+    from sync.office.accounts import users
+
+    def show(store: ServerStore, config: ServerConfig) -> int:
+        for user in users(store.db):
+            print(f"{user.username}\t{user.role}\t{user.name}\t{user.class_name or user.room_id}")
+        return 0
+
+    return _with_store(args, show)

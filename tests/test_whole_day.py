@@ -16,7 +16,7 @@ import pytest
 
 from edge.core.model import Outcome
 from edge.core.report import AlertKind, ZeroReport, alerts, day_closed, zero_report
-from edge.core.rules import ActionError, decide_correct, decide_release, decide_sign
+from edge.core.rules import ActionError, decide_check_in, decide_correct, decide_release, decide_sign
 from tests.day_school import CARD, DAY_READERS, DAY_SCHOOL, JULY_DAY, SUMMER_DAY, WINTER_DAY, session_id
 from tests.school import Story, at
 
@@ -135,6 +135,16 @@ def test_coming_back_for_evening_study_after_going_home_reopens_it() -> None:
     evening = report(s, session_id("evening", "r2"), w(18, 30))
     assert "s-zoe" in ids(evening.present)
     assert "s-zoe" not in ids(evening.left_before_start) + ids(evening.unexplained)
+
+
+def test_checked_in_early_at_the_desk_then_taken_home_before_the_start_was_never_in_the_session() -> None:
+    # Found by tests/test_day_properties.py: she stayed "in the room" after evening study had ended.
+    s = story()
+    s.act(lambda c: decide_check_in("s-zoe", c, "忘带卡"), w(18, 5))
+    s.tap("gate-in", CARD["p-zoe"], w(18, 6))
+    evening = report(s, session_id("evening", "r2"), w(19, 30))
+    assert ids(evening.left_before_start) == ["s-zoe"]
+    assert not evening.present and not evening.in_room and not evening.still_waiting
 
 
 def test_going_home_between_midday_care_and_evening_study_closes_nothing() -> None:

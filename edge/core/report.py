@@ -97,7 +97,8 @@ def zero_report(school: School, plan: DayPlan, state: State, session: Session, n
         record = state.attendance.get((session.id, student_id)) or _NOT_SEEN
         where = state.whereabouts.get((day, student_id)) or _NOWHERE
         line = student_line(school, student_id, where, record.note)
-        if not record.present_at:
+        # Checked in early, then gone before it began: she was never in this session.
+        if not record.present_at or record.left_how == "before_start":
             if (session.id, student_id) in plan.leave or record.excused:
                 buckets["on_leave"].append(line)
             elif record.left_how:

@@ -1,0 +1,153 @@
+"""Provides `KioskApp`: the students' screen — each tap at the readers it serves, large, then ready for the next child.
+
+The same live stream as the guard console (`tui.stream.follow_live`, which reconnects by
+itself); a snapshot only says the device is there (the taps before it are not news to the child
+now in front of the screen). Each new tap at a served reader becomes a `Verdict` and is folded
+into the `Screen` (`tui/kiosk/queue.py`, pure); one timer clears what has been shown long enough.
+No key does anything but Ctrl+Q: nobody at the gate should be able to change what it shows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widgets import Static
+
+from edge.core.i18n import t
+from tui.client import EdgeClient
+from tui.kiosk.panel import RefusalStrip, VerdictPanel
+from tui.kiosk.queue import HOLD, Screen, expire, show
+from tui.kiosk.speech import Speaker
+from tui.kiosk.verdict import Verdict, verdict
+from tui.messages import Connected, Disconnected, EventsWaiting
+from tui.rows import FeedLine
+from tui.stream import Inbox, follow_live
+
+Monotonic = Callable[[], float]
+
+
+class KioskApp(App[None]):
+    CSS_PATH = Path(__file__).with_name("kiosk.tcss")
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", show=False, priority=True)]
+
+    screen_state: reactive[Screen] = reactive(Screen)
+    """What the screen shows and until when; the widgets follow it."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        lang: str = "zh",
+        readers: Iterable[str] = (),
+        hold: float = HOLD,
+        speaker: Speaker | None = None,
+        clock: Callable[[], datetime] = datetime.now,
+        monotonic: Monotonic = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.lang = lang
+        self.client = EdgeClient(url, token, lang)
+        self.inbox = Inbox()
+        self.readers = frozenset(readers)  # empty: every reader
+        self.hold = hold
+        self.speaker = speaker
+        self.clock = clock
+        self.now = monotonic  # the kiosk's own seconds, for how long a tap stays
+        self.head_seq = -1  # -1: no snapshot yet; taps before the first snapshot are old news
+        self.online = False
+        self.offline_since: datetime | None = None
+        self.places: dict[str, str] = {}  # reader id -> what the device calls it (a configured name, when it has one)
+        self.verdicts: list[Verdict] = []  # every verdict shown, in order (tests, the bench)
+        self._timer: Timer | None = None
+        self.title = t("kiosk.title", lang)
+
+    def compose(self) -> ComposeResult:
+        yield VerdictPanel()
+        yield RefusalStrip()
+        yield Static(id="kiosk-status")
+
+    async def on_mount(self) -> None:
+        self._paint_offline(t("kiosk.connecting", self.lang))
+        await self.client.open()
+        self.follow_stream()
+
+    @work(name="live-stream", group="event-stream", exclusive=True)
+    async def follow_stream(self) -> None:
+        """Read the device's live stream into the inbox for as long as the screen runs."""
+        await follow_live(self.client, self.inbox, self.post_message, self.clock)
+
+    async def on_unmount(self) -> None:
+        self.workers.cancel_all()
+        await self.client.close()
+        if self.speaker is not None:
+            await self.speaker.close()
+
+    # -- the device ------------------------------------------------------------------------------
+
+    def on_connected(self, message: Connected) -> None:
+        pass  # online once the snapshot comes: it proves the stream is the device's
+
+    def on_disconnected(self, message: Disconnected) -> None:
+        self.online, self.head_seq = False, -1
+        self.offline_since = self.offline_since or message.since
+        self._paint_offline(t("kiosk.offline", self.lang))
+
+    def on_events_waiting(self, message: EventsWaiting) -> None:
+        state, now = self.screen_state, self.now()
+        for item in self.inbox.take():
+            if not isinstance(item, FeedLine):
+                self.head_seq, self.online, self.offline_since = item.head_seq, True, None
+                continue
+            if self.head_seq < 0 or 0 < item.seq <= self.head_seq:
+                continue  # before the snapshot, or already seen
+            self.head_seq = max(self.head_seq, item.seq)
+            if item.kind != "tap" or (self.readers and item.reader_id not in self.readers):
+                continue
+            if item.reader_id and item.place:
+                self.places[item.reader_id] = item.place
+            shown = verdict(item, self.lang)
+            self.verdicts.append(shown)
+            state = show(state, shown, now, self.hold)
+            if self.speaker is not None:
+                self.speaker.say(shown.sentence(self.lang))
+        self.screen_state = state
+        if self.online:
+            self.query_one(VerdictPanel).offline = ""
+            self._status()
+
+    def watch_screen_state(self, state: Screen) -> None:
+        self.query_one(VerdictPanel).shown = state.current
+        self.query_one(RefusalStrip).refusals = state.refusals
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        due = state.next_change()
+        if due is not None:
+            self._timer = self.set_timer(max(due - self.now(), 0.0) + 0.01, self._expire)
+
+    def _expire(self) -> None:
+        self.screen_state = expire(self.screen_state, self.now())
+
+    # -- painting --------------------------------------------------------------------------------
+
+    def _paint_offline(self, words: str) -> None:
+        self.query_one(VerdictPanel).offline = words
+        self._status()
+
+    def _status(self) -> None:
+        served = sorted(self.readers)
+        names = "、".join(self.places.get(r, r) for r in served) if served else t("kiosk.all_readers", self.lang)
+        text = t("kiosk.readers", self.lang, readers=names)
+        if not self.online and self.offline_since is not None:
+            text += "  ·  " + t("kiosk.offline_since", self.lang, since=f"{self.offline_since:%H:%M:%S}")
+        self.query_one("#kiosk-status", Static).update(text)

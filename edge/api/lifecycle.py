@@ -16,6 +16,7 @@ from aiohttp import web
 from edge.api.feed_reads import FEED_READS
 from edge.api.keys import CONFIG, OPTIONS, SERVICE
 from edge.api.metrics import METRICS
+from edge.core.errors import StorageError
 from edge.web.serve import background, stop
 from edge.web.settings import retention_cut
 
@@ -59,6 +60,8 @@ async def _purge_forever(app: web.Application) -> None:
             counts = await service.recorder.purge(retention_cut(service.clock.now(), config.retention_days))
             if any(counts.values()):
                 log.info("purged events=%(events)d audit=%(audit)d projection=%(projection)d", counts)
+        except StorageError as error:  # a full disk: the purge waits for space like any write (logged where refused)
+            log.warning("purge_not_done: %s", error)
         except Exception:  # noqa: BLE001 (a failed purge is retried next time; it must not stop the device)
             log.exception("purge_failed")
         await asyncio.sleep(app[OPTIONS].purge_seconds)

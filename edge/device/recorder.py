@@ -35,7 +35,7 @@ from edge.core.rules import Context, Decision, decide_tap
 from edge.device.boot import Boot
 from edge.device.privacy import purge
 from edge.device.storage import Storage, StoragePolicy
-from edge.device.store import Store, storing
+from edge.device.store import Store, describe_write, storing
 from hardware.reads import CardRead
 from hardware.uid import Rendering
 
@@ -175,11 +175,25 @@ class Recorder:
 
     def _raise_alerts(self, now: datetime) -> list[Event]:
         raised = []
+        # While the disk is still full, alerts are not tried one by one (that would log a line per alert per tick).
+        refused = None if self.storage.may_try() else self.storage.refusal("alerts")
         for alert in alerts(self._school, self._plan(now.date()), self._projection.state, now):
             if alert.key not in self._projection.state.alerts:
                 data = {"key": alert.key, "alert": alert.kind.value, "session": alert.session_id}
                 decision = Decision(Outcome.ALERT, alert.kind.value, alert.student_id, data)
-                event = self._append(decision, EventKind.ALERT, now, alert.reader_id, "", "rollcall")
+                if refused is None:
+                    event = self._append(decision, EventKind.ALERT, now, alert.reader_id, "", "rollcall")
+                elif alert.key in self._unrecorded_alerts:
+                    continue
+                else:
+                    event = _unrecorded(self._event(decision, EventKind.ALERT, now, alert.reader_id, "", "rollcall"),
+                                        refused, self.storage.state.value)  # fmt: skip
+                if not event.seq and alert.key not in self._unrecorded_alerts:
+                    if refused is not None:
+                        self.storage.refused += 1
+                        self.storage.refused_total += 1
+                    log.warning("alert_not_recorded key=%s (told to the live stream; tried again once space is back)",
+                                alert.key)  # fmt: skip
                 # An alert the disk refused is told once and tried again at each tick.
                 if event.seq or alert.key not in self._unrecorded_alerts:
                     raised.append(event)
@@ -206,8 +220,20 @@ class Recorder:
     def _append(
         self, decision: Decision, kind: EventKind, now: datetime, reader_id: str, uid: str, actor: str
     ) -> Event:
+        event = self._event(decision, kind, now, reader_id, uid, actor)
+        what = describe_write(event)
+        try:
+            return self._write(what, now, lambda: self._append_event(event))
+        except StorageError as error:
+            if kind is EventKind.TAP or kind is EventKind.READER or kind is EventKind.ALERT:
+                return _unrecorded(event, error, self.storage.state.value)
+            raise
+
+    def _event(
+        self, decision: Decision, kind: EventKind, now: datetime, reader_id: str, uid: str, actor: str
+    ) -> Event:
         boot_id, boottime_ns = self.boot.stamp()
-        event = Event(
+        return Event(
             uuid=uuid.uuid4().hex,
             kind=kind,
             outcome=decision.outcome,
@@ -223,13 +249,6 @@ class Recorder:
             boottime_ns=boottime_ns,
             clock_trusted=self.boot.clock_trusted(),
         )
-        what = _what(event)
-        try:
-            return self._write(what, now, lambda: self._append_event(event))
-        except StorageError as error:
-            if kind is EventKind.TAP or kind is EventKind.READER or kind is EventKind.ALERT:
-                return _unrecorded(event, error, self.storage.state.value)
-            raise
 
     def _append_event(self, event: Event) -> Event:
         try:
@@ -373,18 +392,6 @@ class Recorder:
             self._projection = self._write("the projection's rebuild", None, self.store.rebuild)
 
         await self._run(rebuild)
-
-
-def _what(event: Event) -> str:
-    """The write an event is, for a log line: `tap gate-in card 14008EC793 (on_campus)`."""
-    parts = [
-        event.kind.value,
-        event.reader_id,
-        f"card {event.card_uid}" if event.card_uid else "",
-        f"by {event.actor}" if event.actor and event.actor != "rollcall" else "",
-        f"({event.outcome.value})",
-    ]
-    return " ".join(part for part in parts if part)
 
 
 def _unrecorded(event: Event, error: StorageError, state: str) -> Event:

@@ -109,6 +109,10 @@ class Storage:
         """The error for a write not tried because the disk is still full; counted, and logged by the caller."""
         self.refused += 1
         self.refused_total += 1
+        return self.refusal(what)
+
+    def refusal(self, what: str) -> StorageError:
+        """The error that says why `what` is not tried (not counted: alerts are counted once each, when told)."""
         kind = StorageFull if self.state is StorageState.FULL else StorageError
         return kind(what, f"not tried, the disk is still {self.state.value} ({self.detail})")
 

@@ -119,6 +119,18 @@ def storage_error(error: BaseException, what: str, folder: Path) -> StorageError
     return None
 
 
+def describe_write(event: Event) -> str:
+    """The write an event is, for a log line and an error: `tap gate-in card 14008EC793 (on_campus)`."""
+    parts = [
+        f"{event.kind.value} {event.reason}" if event.kind.value == "alert" else event.kind.value,
+        event.reader_id,
+        f"card {event.card_uid}" if event.card_uid else "",
+        f"by {event.actor}" if event.actor and event.actor != "rollcall" else "",
+        f"({event.outcome.value})",
+    ]
+    return " ".join(part for part in parts if part)
+
+
 @contextmanager
 def storing(what: str, folder: Path) -> Iterator[None]:
     """Turn the disk's refusal of a write into `StorageFull`/`StorageError` naming `what`, and log it."""
@@ -207,7 +219,7 @@ class Store:
 
     def append(self, event: Event, projection: Projection) -> Event:
         """Append one event and its projection changes in one durable transaction; return it with its seq."""
-        what = f"{event.kind.value} event ({event.outcome.value})"
+        what = describe_write(event)
         with storing(what, self.path.parent), self.db.atomic():
             cursor = self.db.execute(_INSERT_EVENT, event_to_row(replace(event, epoch=self.epoch)))
             stored = replace(event, epoch=self.epoch, seq=int(cursor.lastrowid or 0))

@@ -91,6 +91,11 @@ def add_commands(commands: Any) -> None:
     _config(listing_users, argparse.SUPPRESS)
     listing_users.set_defaults(run=_user_list)
 
+    demo = actions.add_parser("demo", help="the school server with the sample school and the office's pages, to try")
+    demo.add_argument("--listen", default="127.0.0.1:8480", help="address to serve at (default 127.0.0.1:8480)")
+    demo.add_argument("--data", type=Path, help="a folder for its database (default: a new temporary one)")
+    demo.set_defaults(run=_server_demo)
+
     resume = actions.add_parser("resume", help="let a device's stopped ingest (a gap) go on")
     resume.add_argument("device")
     _config(resume, argparse.SUPPRESS)
@@ -280,3 +285,35 @@ def _user_list(args: argparse.Namespace, lang: str) -> int:
         return 0
 
     return _with_store(args, show)
+
+
+def _server_demo(args: argparse.Namespace, lang: str) -> int:
+    """The sample school on a fresh server, applications in every state, an account for each role."""
+    import tempfile
+    from datetime import datetime
+
+    from edge.cli.sample import sample_school
+    from edge.core.codec import school_to_datasets
+    from sync import datasets
+    from sync.config import parse_server_config
+    from sync.office.demo import seed
+    from sync.run import run_server
+    from sync.store import ServerStore
+
+    folder = args.data or Path(tempfile.mkdtemp(prefix="rollcall-server-demo-"))
+    config = parse_server_config({"server": {"id": "demo", "data_dir": str(folder), "listen": args.listen}},
+                                 "demo")  # fmt: skip
+    school = sample_school(1)
+    store = ServerStore.open(config.database, config.timezone)
+    try:
+        now = datetime.now(config.timezone)
+        datasets.add_versions(store.db, school_to_datasets(school), "sample school 1", now)
+        made = seed(store.db, school, now)
+    finally:
+        store.close()
+    host, _, port = args.listen.rpartition(":")
+    print(f"office: http://{host}:{port}/office/  (database {config.database})")
+    for role, username, password in made:
+        print(f"  {role:<13} {username:<10} {password}")
+    status: int = asyncio.run(run_server(config))
+    return status

@@ -96,3 +96,51 @@ async def test_applied_approved_arranged_enrolled_on_the_device_and_excused_by_l
             await client.session.close()
         await running.client.close()
         await edge.stop()
+
+
+async def test_a_duty_teacher_signs_her_rooms_report_from_the_day_page(tmp_path: Path) -> None:
+    edge = await Edge(tmp_path / "edge").start()
+    config = server_config(tmp_path / "server", [("gate-1", edge.url)])
+    seed_store(config.database)
+    running = await start_server(config)
+    clients: list[TestClient[Any, Any]] = []
+    try:
+        await eventually(lambda: running.school.device_for("r301") is not None, within=30,
+                         what="the server learning the device's room readers")  # fmt: skip
+        client: TestClient[Any, Any] = TestClient(running.client.server)
+        await client.start_server()
+        clients.append(client)
+        teacher = Browser(client)
+        assert (await teacher.sign_in("duty301"))[0] == 200
+        status, body = await teacher.get("/office/day")
+        offered = re.findall(r'name="session" value="([^"]+)"', body)
+        assert status == 200 and offered and all(s.endswith(".r301") for s in offered)  # her room's only
+        status, body = await teacher.post("/office/day/sign", {"session": "2026-11-30.evening.r302"})
+        assert status == 403
+        status, body = await teacher.post("/office/day/sign", {"session": "2026-11-30.evening.r301"})
+        assert status == 200 and "已签 2026-11-30.evening.r301" in body, body[-1500:]
+
+        async def signed() -> bool:
+            report = await device_report(edge, "2026-11-30.evening.r301")
+            return report.get("signed_by") == "t01"
+
+        await eventually(signed, within=30, what="the signature on the device")
+
+        async def shown() -> bool:
+            return "胡娜静" in (await teacher.get("/office/day/table"))[1]
+
+        await eventually(shown, within=30, what="the signature on the day page, pulled up from the device")
+        rows = [r for r in audit_rows(config.database) if "2026-11-30.evening.r301" in r[1]]
+        assert any(actor == "duty_teacher:duty301" for actor, _ in rows)
+    finally:
+        for found in clients:
+            await found.session.close()
+        await running.client.close()
+        await edge.stop()
+
+
+def audit_rows(database: Path) -> list[tuple[str, str]]:
+    import sqlite3
+
+    with sqlite3.connect(database) as conn:
+        return list(conn.execute("SELECT actor, what FROM audit"))

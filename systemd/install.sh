@@ -4,6 +4,8 @@
 #   sudo systemd/install.sh              an edge device: users, /opt/rollcall, /etc/rollcall, units, udev
 #   sudo systemd/install.sh --server     the school server instead: its unit and /etc/rollcall/server.toml
 #   sudo systemd/install.sh --offline DIR  installs the program from a bundle (`make bundle`), no network
+#   sudo systemd/install.sh --kiosk WHAT what the device's display shows: guard (the guard console, the
+#                                        default), student (the students' screen) or both (on two displays)
 #   sudo systemd/install.sh --uninstall  removes the program, units and rules; keeps the data (/var/lib/rollcall,
 #                                        /var/lib/rollcall-server), the configuration (/etc/rollcall) and the users
 #   systemd/install.sh --dry-run         prints each action (+ changes files, ~ changes the running system)
@@ -11,12 +13,12 @@
 #                                        no systemctl start, no udev; units enabled with systemctl --root
 #
 # Idempotent: run it again after `git pull` to update the program; an edited edge.toml, server.toml,
-# foot.ini or kiosk.token is never overwritten.
+# foot.ini, foot-student.ini, sway.conf or kiosk.token is never overwritten.
 set -euo pipefail
 
 usage() {
-    sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
-    echo "options: [--root DIR] [--dry-run] [--uninstall] [--server] [--offline DIR] [--skip-venv]"
+    sed -n '2,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    echo "options: [--root DIR] [--dry-run] [--uninstall] [--server] [--offline DIR] [--kiosk guard|student|both] [--skip-venv]"
 }
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -28,6 +30,7 @@ UNINSTALL=0
 SKIP_VENV=0
 OFFLINE=""
 ROLE=edge
+KIOSK=""
 
 die() {  # a one-line reason, exit status 2: bad input
     printf 'install.sh: %s\n' "$*" >&2
@@ -44,6 +47,8 @@ while (($#)); do
         --skip-venv) SKIP_VENV=1; shift ;;  # CI: the virtual environment needs PyPI and takes a minute
         --offline) (($# > 1)) || die "--offline needs the bundle's folder (make bundle: dist/bundle)"; OFFLINE=$2; shift 2 ;;
         --offline=*) OFFLINE=${1#--offline=}; shift ;;
+        --kiosk) (($# > 1)) || die "--kiosk needs guard, student or both"; KIOSK=$2; shift 2 ;;
+        --kiosk=*) KIOSK=${1#--kiosk=}; shift ;;
         -h | --help) usage; exit 0 ;;
         *) echo "install.sh: unknown option: $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -56,6 +61,14 @@ if [[ -n $OFFLINE ]]; then
     OFFLINE=$(realpath -- "$OFFLINE")
     [[ -r $OFFLINE/SHA256SUMS && -r $OFFLINE/manifest.json ]] ||
         die "--offline $OFFLINE: not a bundle (no SHA256SUMS and manifest.json; build one with make bundle)"
+fi
+
+case $KIOSK in
+    "" | guard | student | both) ;;
+    *) die "--kiosk $KIOSK: say guard (the guard console), student (the students' screen) or both" ;;
+esac
+if [[ -n $KIOSK && $ROLE == server ]]; then
+    die "--kiosk is for an edge device's display: not with --server"
 fi
 
 if [[ -n $ROOT ]]; then
@@ -72,12 +85,14 @@ UNITS=/etc/systemd/system
 RULES=/etc/udev/rules.d/99-rollcall-readers.rules
 MODULES=/etc/modules-load.d/rollcall.conf
 LINK=/usr/local/bin/rollcall
-UNIT_FILES=(rollcall-edge.service rollcall-server.service rollcall-kiosk.service)
+# The display's units: one of them has tty1, as --kiosk says (rollcall-kiosk.service is the guard console).
+DISPLAY_UNITS=(rollcall-kiosk.service rollcall-student-kiosk.service rollcall-displays.service)
+UNIT_FILES=(rollcall-edge.service rollcall-server.service "${DISPLAY_UNITS[@]}")
 # What each role installs: a server needs neither the readers' nor the console's unit, a device no server.
 if [[ $ROLE == server ]]; then
     ROLE_UNITS=(rollcall-server.service)
 else
-    ROLE_UNITS=(rollcall-edge.service rollcall-kiosk.service)
+    ROLE_UNITS=(rollcall-edge.service "${DISPLAY_UNITS[@]}")
 fi
 # The account each service runs as, and so the group its configuration file is readable by.
 unit_user() { sed -n 's/^User=//p' "$SRC/$1" | tail -n 1; }
@@ -125,8 +140,25 @@ unit_links() {
     fi
 }
 
+if [[ -z $KIOSK ]]; then  # run again without --kiosk (an update): the display keeps its program
+    KIOSK=guard
+    if [[ -L $ROOT$UNITS/multi-user.target.wants/rollcall-student-kiosk.service ]]; then KIOSK=student; fi
+    if [[ -L $ROOT$UNITS/multi-user.target.wants/rollcall-displays.service ]]; then KIOSK=both; fi
+fi
+# --kiosk's unit, what it runs on, and the packages that gives.
+case $KIOSK in
+    guard) DISPLAY_UNIT=rollcall-kiosk.service; DISPLAY_WHAT="the guard console" ;;
+    student) DISPLAY_UNIT=rollcall-student-kiosk.service; DISPLAY_WHAT="the students' screen" ;;
+    both) DISPLAY_UNIT=rollcall-displays.service; DISPLAY_WHAT="the guard console and the students' screen" ;;
+esac
+if [[ $KIOSK == both ]]; then
+    COMPOSITOR=sway
+else
+    COMPOSITOR=cage
+fi
+
 kiosk_possible() {
-    [[ -x $ROOT/usr/bin/cage && -x $ROOT/usr/bin/foot ]]
+    [[ -x $ROOT/usr/bin/$COMPOSITOR && -x $ROOT/usr/bin/foot ]]
 }
 
 ensure_account() {  # NAME HOME COMMENT: a system user with its own group and no login
@@ -294,9 +326,12 @@ install_config() {
     # Readable by root and the service's group only: it holds the token hashes and reader layout.
     run chmod 0640 "$config"
     host chown root:rollcall "$config"
-    if [[ ! -e $ROOT$ETC/foot.ini ]]; then
-        run install -m 0644 "$SRC/foot.ini" "$ROOT$ETC/foot.ini"
-    fi
+    local file
+    for file in foot.ini foot-student.ini sway.conf; do
+        if [[ ! -e $ROOT$ETC/$file ]]; then
+            run install -m 0644 "$SRC/$file" "$ROOT$ETC/$file"
+        fi
+    done
 }
 
 NEW_SERVER_CONFIG=0
@@ -348,15 +383,21 @@ activate() {
     if ((SYSTEMD)); then
         host systemctl restart rollcall-edge.service
     fi
+    local unit
+    for unit in "${DISPLAY_UNITS[@]}"; do  # an earlier run's choice gives the display up
+        if [[ $unit != "$DISPLAY_UNIT" && -L $ROOT$UNITS/multi-user.target.wants/$unit ]]; then
+            unit_links disable "$unit"
+        fi
+    done
     if kiosk_possible; then
-        # The console takes tty1 from the login prompt, from the next boot on. Not started now: this
-        # script may be running on tty1 itself. Start it by hand or reboot.
+        # The display's program takes tty1 from the login prompt, from the next boot on. Not started
+        # now: this script may be running on tty1 itself. Start it by hand or reboot.
         unit_links disable getty@tty1.service || warn "could not disable getty@tty1.service"
-        unit_links enable rollcall-kiosk.service
-        say "  the guard console starts on the display at the next boot (or: sudo systemctl start rollcall-kiosk)"
+        unit_links enable "$DISPLAY_UNIT"
+        say "  $DISPLAY_WHAT starts on the display at the next boot (or: sudo systemctl start ${DISPLAY_UNIT%.service})"
     else
-        say "  cage or foot is not installed: the guard console (rollcall-kiosk.service) is not enabled;"
-        say "  sudo apt-get install -y cage foot fonts-noto-cjk, then run this script again"
+        say "  $COMPOSITOR or foot is not installed: $DISPLAY_WHAT ($DISPLAY_UNIT) is not enabled;"
+        say "  sudo apt-get install -y $COMPOSITOR foot fonts-noto-cjk, then run this script again"
     fi
     if ((!SYSTEMD)) && ((LIVE)); then
         say "  systemd is not running here: nothing started; the units start at the next boot"
@@ -366,7 +407,9 @@ activate() {
 uninstall() {
     local unit
     local kiosk_enabled=0
-    [[ -L $ROOT$UNITS/multi-user.target.wants/rollcall-kiosk.service ]] && kiosk_enabled=1
+    for unit in "${DISPLAY_UNITS[@]}"; do
+        [[ -L $ROOT$UNITS/multi-user.target.wants/$unit ]] && kiosk_enabled=1
+    done
     for unit in "${UNIT_FILES[@]}"; do
         [[ -e $ROOT$UNITS/$unit ]] || continue
         if ((SYSTEMD)); then
@@ -375,7 +418,7 @@ uninstall() {
             unit_links disable "$unit"
         fi
     done
-    if ((kiosk_enabled)); then  # the console had taken tty1 from the login prompt: give it back
+    if ((kiosk_enabled)); then  # the display's program had taken tty1 from the login prompt: give it back
         if ((SYSTEMD)); then
             host systemctl enable --now getty@tty1.service || warn "could not enable getty@tty1.service"
         else
@@ -406,7 +449,8 @@ main() {
         uninstall
         return 0
     fi
-    local file needed=("${ROLE_UNITS[@]}" 99-rollcall-readers.rules modules-load.conf edge.toml.example foot.ini)
+    local file needed=("${ROLE_UNITS[@]}" 99-rollcall-readers.rules modules-load.conf edge.toml.example foot.ini
+        foot-student.ini sway.conf)
     [[ $ROLE == edge ]] || needed=("${ROLE_UNITS[@]}" server.toml.example)
     for file in "${needed[@]}"; do
         [[ -r $SRC/$file ]] || { echo "install.sh: missing $SRC/$file" >&2; exit 1; }

@@ -200,7 +200,8 @@ def test_the_installer_goes_on_without_udev_and_makes_the_missing_input_group(sy
     ]  # fmt: skip
     # Only the device's units: a device runs no school server.
     units = system.container.sh("ls /etc/systemd/system/ | grep '^rollcall-.*service$'").split()
-    assert units == ["rollcall-edge.service", "rollcall-kiosk.service", "rollcall-test-reader.service"]
+    assert units == ["rollcall-displays.service", "rollcall-edge.service", "rollcall-kiosk.service",
+                     "rollcall-student-kiosk.service", "rollcall-test-reader.service"]  # fmt: skip
 
 
 def test_is_it_healthy_as_the_readme_says(system: Booted) -> None:

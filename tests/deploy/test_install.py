@@ -23,8 +23,9 @@ from edge.device.config import load_config
 from tests.deploy.support import SYSTEMD
 
 SCRIPT = SYSTEMD / "install.sh"
-UNITS = ("rollcall-edge.service", "rollcall-server.service", "rollcall-kiosk.service")
-EDGE_UNITS = ("rollcall-edge.service", "rollcall-kiosk.service")
+DISPLAY_UNITS = ("rollcall-kiosk.service", "rollcall-student-kiosk.service", "rollcall-displays.service")
+UNITS = ("rollcall-edge.service", "rollcall-server.service", *DISPLAY_UNITS)
+EDGE_UNITS = ("rollcall-edge.service", *DISPLAY_UNITS)
 WANTS = Path("etc/systemd/system/multi-user.target.wants")
 has_systemctl = pytest.mark.skipif(shutil.which("systemctl") is None, reason="systemctl is not installed")
 
@@ -98,6 +99,8 @@ def test_an_install_places_units_rules_and_a_config_only_the_service_reads(tmp_p
     assert mode(etc / "edge.toml") == 0o640  # root:rollcall on a real system
     assert mode(etc / "kiosk.token") == 0o640  # root:rollcall-kiosk
     assert mode(etc / "foot.ini") == 0o644
+    for name in ("foot-student.ini", "sway.conf"):  # the students' screen's font, and two displays
+        assert (etc / name).read_bytes() == (SYSTEMD / name).read_bytes() and mode(etc / name) == 0o644
     token = (etc / "kiosk.token").read_text()
     assert len(token) >= 40 and token.strip() == token
     config = load_config(etc / "edge.toml")  # the skeleton is a valid configuration as written
@@ -150,6 +153,55 @@ def test_the_kiosk_is_enabled_where_cage_and_foot_are_and_given_back_on_uninstal
     result = install(tmp_path, "--uninstall")
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / WANTS / "rollcall-kiosk.service").exists()
+    assert (tmp_path / "etc/systemd/system/getty.target.wants/getty@tty1.service").is_symlink()
+
+
+def fake_programs(root: Path, *programs: str) -> None:
+    """Executables at /usr/bin in `root` (the script only checks they are there) and getty@.service."""
+    for program in programs:
+        fake = root / "usr/bin" / program
+        fake.parent.mkdir(parents=True, exist_ok=True)
+        fake.write_text("#!/bin/sh\n")
+        fake.chmod(0o755)
+    getty = root / "usr/lib/systemd/system/getty@.service"
+    getty.parent.mkdir(parents=True, exist_ok=True)
+    getty.write_text("[Service]\nExecStart=/sbin/agetty %I\n[Install]\nWantedBy=getty.target\nDefaultInstance=tty1\n")
+
+
+def enabled_displays(root: Path) -> list[str]:
+    return [unit for unit in DISPLAY_UNITS if (root / WANTS / unit).is_symlink()]
+
+
+@has_systemctl
+def test_the_display_shows_the_students_screen_instead_and_keeps_it_on_an_update(tmp_path: Path) -> None:
+    fake_programs(tmp_path, "cage", "foot")
+    result = install(tmp_path, "--kiosk", "student")
+    assert result.returncode == 0, result.stderr
+    assert enabled_displays(tmp_path) == ["rollcall-student-kiosk.service"]
+    assert "the students' screen starts on the display at the next boot" in result.stdout
+    assert not (tmp_path / "etc/systemd/system/getty.target.wants/getty@tty1.service").exists()
+    assert install(tmp_path).returncode == 0  # an update without --kiosk keeps the choice
+    assert enabled_displays(tmp_path) == ["rollcall-student-kiosk.service"]
+    assert install(tmp_path, "--kiosk=guard").returncode == 0  # and back to the guard console
+    assert enabled_displays(tmp_path) == ["rollcall-kiosk.service"]
+    assert install(tmp_path, "--uninstall").returncode == 0
+    assert enabled_displays(tmp_path) == []
+    assert (tmp_path / "etc/systemd/system/getty.target.wants/getty@tty1.service").is_symlink()
+
+
+@has_systemctl
+def test_both_on_two_displays_needs_sway_and_says_so(tmp_path: Path) -> None:
+    fake_programs(tmp_path, "cage", "foot")
+    result = install(tmp_path, "--kiosk", "both")
+    assert result.returncode == 0, result.stderr
+    assert enabled_displays(tmp_path) == []
+    assert "sway or foot is not installed: the guard console and the students' screen (rollcall-displays.service)" in result.stdout
+    assert "sudo apt-get install -y sway foot fonts-noto-cjk" in result.stdout
+    fake_programs(tmp_path, "sway")
+    assert install(tmp_path, "--kiosk", "both").returncode == 0
+    assert enabled_displays(tmp_path) == ["rollcall-displays.service"]
+    result = install(tmp_path, "--uninstall")
+    assert result.returncode == 0 and enabled_displays(tmp_path) == []
     assert (tmp_path / "etc/systemd/system/getty.target.wants/getty@tty1.service").is_symlink()
 
 
@@ -275,6 +327,9 @@ def offline(root: Path, bundle: Path, *options: str) -> subprocess.CompletedProc
         (("--offline", "."), "not a bundle (no SHA256SUMS and manifest.json; build one with make bundle)"),
         (("--offline", ".", "--skip-venv"), "install.sh: --offline installs the virtual environment: not with --skip-venv"),
         (("--root",), "install.sh: --root needs a directory"),
+        (("--kiosk", "tv"), "install.sh: --kiosk tv: say guard (the guard console), student (the students' screen) or both"),
+        (("--kiosk",), "install.sh: --kiosk needs guard, student or both"),
+        (("--server", "--kiosk", "student"), "install.sh: --kiosk is for an edge device's display: not with --server"),
     ],
 )  # fmt: skip
 def test_bad_options_are_refused_in_one_line(tmp_path: Path, options: tuple[str, ...], error: str) -> None:

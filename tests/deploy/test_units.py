@@ -9,9 +9,13 @@ The originals' binaries are checked separately below.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -43,7 +47,8 @@ def analyze(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_every_unit_is_here() -> None:
-    assert UNITS == ["rollcall-edge.service", "rollcall-kiosk.service", "rollcall-server.service"]
+    assert UNITS == ["rollcall-displays.service", "rollcall-edge.service", "rollcall-kiosk.service",
+                     "rollcall-server.service", "rollcall-student-kiosk.service"]  # fmt: skip
 
 
 @needs_analyze
@@ -76,6 +81,83 @@ def test_the_commands_the_units_run() -> None:
         "/usr/bin/cage -s -- /usr/bin/foot --config=/etc/rollcall/foot.ini /opt/rollcall/venv/bin/rollcall tui"
         " --url http://127.0.0.1:8470 --token-file /etc/rollcall/kiosk.token"
     ]
+    assert starts["rollcall-student-kiosk.service"] == [
+        "/usr/bin/cage -s -- /usr/bin/foot --config=/etc/rollcall/foot-student.ini /opt/rollcall/venv/bin/rollcall"
+        " kiosk --url http://127.0.0.1:8470 --token-file /etc/rollcall/kiosk.token"
+    ]
+    assert starts["rollcall-displays.service"] == ["/usr/bin/sway --config /etc/rollcall/sway.conf"]
+
+
+def test_one_program_has_the_display() -> None:
+    """The three display units take tty1 from the login prompt and each other."""
+    displays = ("rollcall-kiosk.service", "rollcall-student-kiosk.service", "rollcall-displays.service")
+    for name in displays:
+        text = (SYSTEMD / name).read_text()
+        conflicts = set(re.search(r"^Conflicts=(.*)$", text, re.MULTILINE).group(1).split())  # type: ignore[union-attr]
+        assert conflicts == {"getty@tty1.service", *displays} - {name}, name
+        assert "\nTTYPath=/dev/tty1\n" in text and "\nUser=rollcall-kiosk\n" in text
+
+
+SWAY = shutil.which("sway")
+
+
+@pytest.mark.skipif(SWAY is None, reason="sway is not installed (apt-get install --no-install-recommends sway)")
+def test_the_two_display_sway_config_is_valid_and_runs_both_programs() -> None:
+    """sway validates the config headless (as an ordinary user: it refuses root), and a sway started on it
+    runs foot twice, with the guard console and the students' screen (a stand-in foot records its arguments)."""
+    base = Path(tempfile.mkdtemp(prefix="rollcall-sway-"))  # not under pytest's 0700 folders: nobody reads it
+    try:
+        check_sway(base)
+    finally:
+        shutil.rmtree(base)
+
+
+def check_sway(base: Path) -> None:
+    base.chmod(0o755)
+    runtime, fakes, config = base / "run", base / "bin", base / "sway.conf"
+    runtime.mkdir(mode=0o700)
+    fakes.mkdir()
+    shutil.copy(SYSTEMD / "sway.conf", config)
+    config.chmod(0o644)
+    foot = fakes / "foot"
+    # It records its arguments and ends the loop that would start it again (sway's `exec` detaches it).
+    foot.write_text(f"#!/bin/sh\necho \"$*\" >> {runtime}/foot-args\nkill -TERM $PPID\n")
+    foot.chmod(0o755)
+    bad = base / "bad.conf"
+    bad.write_text("no_such_command 1\n")
+    bad.chmod(0o644)
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(runtime, "nobody")
+        as_user = ["runuser", "-u", "nobody", "--"]
+    env = {"PATH": f"{fakes}:/usr/bin:/bin", "XDG_RUNTIME_DIR": str(runtime), "WLR_BACKENDS": "headless",
+           "WLR_RENDERER": "pixman", "WLR_LIBINPUT_NO_DEVICES": "1"}  # fmt: skip
+    env_args = ["env", *(f"{k}={v}" for k, v in env.items())]
+
+    def sway(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*as_user, *env_args, str(SWAY), *args], capture_output=True, text=True,
+                              timeout=30, check=False)  # fmt: skip
+
+    assert sway("--validate", "--config", str(config)).returncode == 0
+    control = sway("--validate", "--config", str(bad))
+    assert control.returncode == 1 and "no_such_command" in control.stderr
+    running = subprocess.Popen([*as_user, *env_args, str(SWAY), "--config", str(config)], start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    args = runtime / "foot-args"
+    try:
+        for _ in range(100):
+            if args.exists() and len(args.read_text().splitlines()) >= 2:
+                break
+            time.sleep(0.1)
+    finally:
+        os.killpg(running.pid, signal.SIGTERM)
+        running.wait(timeout=10)
+    started = sorted(args.read_text().splitlines())
+    api = "--url http://127.0.0.1:8470 --token-file /etc/rollcall/kiosk.token"
+    assert started == [
+        f"--app-id=rollcall-guard --config=/etc/rollcall/foot.ini /opt/rollcall/venv/bin/rollcall tui {api}",
+        f"--app-id=rollcall-student --config=/etc/rollcall/foot-student.ini /opt/rollcall/venv/bin/rollcall kiosk {api}",
+    ]
 
 
 def test_the_edge_unit_is_notify_with_a_watchdog_and_reaches_readers_by_device_class() -> None:
@@ -102,3 +184,16 @@ def test_exposure_is_at_most_3(name: str, tmp_path: Path) -> None:
     print(f"{name}: exposure {exposure:.1f} {found.group(2)}")
     failing = [line.strip() for line in result.stdout.splitlines() if line.startswith("✗")]
     assert exposure <= MAX_EXPOSURE, "\n".join(failing)
+
+
+def test_the_students_screen_has_a_large_cjk_font() -> None:
+    text = (SYSTEMD / "foot-student.ini").read_text()
+    found = re.search(r"^font=Noto Sans Mono CJK SC:size=(\d+)$", text, re.MULTILINE)
+    guard = re.search(r"^font=Noto Sans Mono CJK SC:size=(\d+)$", (SYSTEMD / "foot.ini").read_text(), re.MULTILINE)
+    assert found and guard and int(found.group(1)) >= 2 * int(guard.group(1))
+    foot = shutil.which("foot")
+    if foot is None:
+        pytest.skip("foot is not installed: only the font line was checked")
+    result = subprocess.run([foot, "--check-config", f"--config={SYSTEMD / 'foot-student.ini'}"],
+                            capture_output=True, text=True, timeout=30, check=False)  # fmt: skip
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr

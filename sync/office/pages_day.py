@@ -24,6 +24,7 @@ from edge.files.report_format import write_xlsx
 from edge.web.errors import ApiError
 from sync.api.actions import forward
 from sync.api.keys import SCHOOL
+from sync.office import pdf
 from sync.office.lookups import roster
 from sync.office.roles import DUTY_TEACHER
 from sync.office.web import LANG, Refused, audit, field, need, render, see_other, text
@@ -91,6 +92,21 @@ async def day_xlsx(request: web.Request) -> web.Response:
                         headers={"Content-Disposition": f'attachment; filename="zero-reports-{day}.xlsx"'})  # fmt: skip
 
 
+async def day_pdf(request: web.Request) -> web.Response:
+    need(request, "day")
+    day = _day(request)
+    reports = await _reports(request, day)
+    people = await roster(request)
+    try:
+        data = await asyncio.to_thread(
+            pdf.day_pdf, reports, people.services, people.rooms, day, request[LANG]
+        )
+    except pdf.NoFont:
+        raise Refused(409, "office.day.no_font") from None
+    return web.Response(body=data, content_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="zero-reports-{day}.pdf"'})  # fmt: skip
+
+
 async def sign(request: web.Request) -> web.StreamResponse:
     user = need(request, "sign")
     school = request.app[SCHOOL]
@@ -129,5 +145,6 @@ ROUTES = (
     ("GET", "/day", day_page),
     ("GET", "/day/table", day_table),
     ("GET", "/day/reports.xlsx", day_xlsx),
+    ("GET", "/day/reports.pdf", day_pdf),
     ("POST", "/day/sign", sign),
 )

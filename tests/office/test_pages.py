@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import shutil
 import sqlite3
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
 
 from sync import datasets
 from sync.office.applications import ARRANGED, CLASS_REVIEWED, RETURNED, SCHOOL_REVIEWED, SUBMITTED, WITHDRAWN
@@ -225,3 +232,27 @@ async def test_english_on_request_and_kept_in_a_cookie(office: Office) -> None:
     assert "Sign in" in body and "登录" not in body.replace("中文", "")
     status, body = await browser.get("/office/login")
     assert "User name" in body
+
+
+async def test_the_day_as_xlsx_and_pdf(office: Office, tmp_path: Path) -> None:
+    leader = await office.browser("leader")
+    response = await leader.client.get("/office/day/reports.xlsx?date=2026-11-30")
+    assert response.status == 200
+    path = tmp_path / "day.xlsx"
+    path.write_bytes(await response.read())
+    sheets = openpyxl.load_workbook(path)
+    cells = {
+        str(c.value) for sheet in sheets for row in sheet.iter_rows() for c in row if c.value is not None
+    }
+    assert any("r301" in c or "301" in c for c in cells)
+    response = await leader.client.get("/office/day/reports.pdf?date=2026-11-30")
+    if response.status == 409:
+        pytest.skip("no CJK font on this machine (fonts-noto-cjk)")
+    data = await response.read()
+    assert response.status == 200 and data.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        (tmp_path / "day.pdf").write_bytes(data)
+        found = (await asyncio.to_thread(subprocess.run, ["pdftotext", str(tmp_path / "day.pdf"), "-"],
+                                         capture_output=True, text=True, check=True)).stdout  # fmt: skip
+        assert "2026-11-30 零报告" in found and "301教室" in found
+    assert (await leader.get("/office/day?date=2026-13-01"))[0] == 400

@@ -138,6 +138,7 @@ ROUTES = (
         "A manual action: check_in, found, excuse, call, release, assign_card, correct (teachers: check_in only)",
         body=ACTION_BODY,
         responses=json_ok("recorded: the event; `accepted` is false for a refused release", ACTED, 201)
-        | {422: ("the rules refused the action; nothing was recorded", {})},
+        | {422: ("the rules refused the action; nothing was recorded", {}),
+           507: ("the device's storage is full: nothing was recorded (it records again once space is back)", {})},
     ),
 )

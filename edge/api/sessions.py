@@ -140,6 +140,7 @@ ROUTES = (
         params=(SESSION_ID,),
         body=obj({"staff_id": TEXT}, closed=True),
         responses=json_ok("signed: the event", obj({"accepted": {"type": "boolean"}, "event": EVENT}), 201)
-        | {404: ("no such session today", {}), 422: ("an unknown staff member", {})},
+        | {404: ("no such session today", {}), 422: ("an unknown staff member", {}),
+           507: ("the device's storage is full: not signed (it records again once space is back)", {})},
     ),
 )

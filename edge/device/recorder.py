@@ -94,6 +94,9 @@ class Recorder:
         # Told of events that are not the answer to a call (the disk's refusal and recovery); set by
         # the service. Called on the event loop, never on the writer's thread.
         self.notify: Callable[[Event], None] = lambda event: None
+        # The time of a write that is not an event (an audit row, a purge) when the disk refuses it;
+        # the service sets its own clock, so a simulated day stays on its simulated date.
+        self.now: Callable[[], datetime] = lambda: datetime.now(tz)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unrecorded_alerts: set[str] = set()  # alerts announced unrecorded, once each
         self._refusal_announced = False
@@ -110,7 +113,7 @@ class Recorder:
         except StorageError as error:
             # Started on a full disk: give up the reserve so the database opens, and refuse writes
             # until the space is back. Health, the log and the live stream are served meanwhile.
-            self.storage.failed(error, None)
+            self.storage.failed(error, self.now())
             if not self.storage.release_reserve():
                 raise StoreError(
                     f"{self.path}: cannot open the database ({error.detail}) and the data folder holds no "
@@ -190,8 +193,7 @@ class Recorder:
                                         refused, self.storage.state.value)  # fmt: skip
                 if not event.seq and alert.key not in self._unrecorded_alerts:
                     if refused is not None:
-                        self.storage.refused += 1
-                        self.storage.refused_total += 1
+                        self.storage.count_refused()
                     log.warning("alert_not_recorded key=%s (told to the live stream; tried again once space is back)",
                                 alert.key)  # fmt: skip
                 # An alert the disk refused is told once and tried again at each tick.
@@ -260,7 +262,7 @@ class Recorder:
 
     def _write(self, what: str, now: datetime | None, fn: Callable[[], T]) -> T:
         """Every write goes through here: not tried while the disk is still full, its refusal noted and announced."""
-        storage = self.storage
+        storage, now = self.storage, now or self.now()
         if not storage.may_try():
             error = storage.refuse(what)
             log.warning(
@@ -276,13 +278,13 @@ class Recorder:
             self._announce_refusal(error, now)
             raise
         if storage.refusing:
-            self._recovered(now or datetime.now(self.tz))
+            self._recovered(now)
         return result
 
-    def _announce_refusal(self, error: StorageError, now: datetime | None) -> None:
+    def _announce_refusal(self, error: StorageError, now: datetime) -> None:
         if not self._refusal_announced:  # once a refusal (also one that began before the device started)
             self._refusal_announced = True
-            self._notice(self._storage_alert(error, now or datetime.now(self.tz)))
+            self._notice(self._storage_alert(error, now))
 
     def _storage_alert(self, error: StorageError, now: datetime) -> Event:
         """The alert that writes are refused from now: announced, not stored (the disk would not take it)."""

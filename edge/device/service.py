@@ -114,6 +114,7 @@ class EdgeService:
         self.feedback = feedback or []
         self.subscribers = Subscribers()
         recorder.notify = self._announce  # the disk's refusal and recovery, as they happen
+        recorder.now = clock.now
 
     async def handle(self, read: CardRead) -> Event | None:
         """Record one read; None when the repeat filter swallowed it."""

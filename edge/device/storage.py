@@ -107,9 +107,12 @@ class Storage:
 
     def refuse(self, what: str) -> StorageError:
         """The error for a write not tried because the disk is still full; counted, and logged by the caller."""
+        self.count_refused()
+        return self.refusal(what)
+
+    def count_refused(self) -> None:
         self.refused += 1
         self.refused_total += 1
-        return self.refusal(what)
 
     def refusal(self, what: str) -> StorageError:
         """The error that says why `what` is not tried (not counted: alerts are counted once each, when told)."""

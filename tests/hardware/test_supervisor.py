@@ -232,3 +232,25 @@ async def test_unplug_and_replug_over_socat(socat: Socat, clock: SimClock) -> No
     await run(supervise(make_reader, spec, clock, record.reads.put_nowait, record.on_state), scenario)
     assert [state for _, state, _ in record.states] == ["up", "down", "up"]
     assert loop.time() - started < 5
+
+
+async def test_a_read_the_consumer_fails_to_handle_is_handed_to_on_failed_for_the_fault_signal(clock: SimClock) -> None:
+    record = Recorder()
+    failed: list[tuple[str, str]] = []
+
+    async def on_read(read: CardRead) -> None:
+        if read.uid == "E43AC9D2":
+            raise OSError(28, "No space left on device")  # what a consumer's full disk looks like, untranslated
+        record.reads.put_nowait(read)
+
+    def on_failed(read: CardRead, error: Exception) -> None:
+        failed.append((read.uid, str(error)))
+
+    async def until_second_read() -> None:
+        assert (await record.read()).uid == "51E69621"  # the reader stayed up and went on
+
+    make = factory(reading("E43AC9D2", "51E69621"))
+    await run(supervise(make, SPEC, clock, on_read, record.on_state, sleep=record.sleep, on_failed=on_failed),
+              until_second_read)  # fmt: skip
+    assert failed == [("E43AC9D2", "[Errno 28] No space left on device")]
+    assert record.states == [("gate", "up", "")]

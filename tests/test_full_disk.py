@@ -42,7 +42,9 @@ from edge.device.storage import RESERVE_NAME, StoragePolicy, StorageState
 from edge.device.store import Store, storage_error
 from hardware.clock import SimClock
 from hardware.feedback import DEFAULT_PATTERNS, Pattern
-from hardware.readers import ReaderSpec
+from hardware.readers import ReaderSpec, make_reader
+from hardware.sim import SimReader
+from hardware.supervisor import supervise
 from tests.school import READERS
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -509,3 +511,38 @@ async def test_a_real_device_refuses_taps_on_a_full_disk_visibly_and_records_aga
         assert (disk.path / RESERVE_NAME).exists()  # made again, for the next full disk
     assert await device.stop() == 0
     assert not [line for line in device.lines if "Traceback" in line], "\n".join(device.lines)
+
+
+async def test_a_read_the_device_fails_to_handle_still_gets_the_fault_pattern(tmp_path: Path) -> None:
+    played: list[str] = []
+
+    class Buzzer:
+        def play(self, signal: str, pattern: Pattern) -> None:
+            played.append(signal)
+
+    made: list[SimReader] = []
+    opened = asyncio.Event()
+
+    def factory(spec: ReaderSpec, clock: Any) -> Any:
+        made.append(reader := make_reader(spec, clock))
+        opened.set()
+        return reader
+
+    # Never opened: its first write fails as a bug would (not a storage error: no translation).
+    recorder = Recorder(tmp_path / "x.sqlite3", "gate-1", TZ, READERS, SimBoot())
+    clock = SimClock(START)
+    service = EdgeService(recorder, clock, [], 0.0, [kiosk_feedback([Buzzer()], DEFAULT_PATTERNS)])
+    live = service.subscribers.subscribe()
+    spec = ReaderSpec("gate-in", "sim")
+    running = asyncio.create_task(supervise(factory, spec, clock, service.handle, lambda *_: None,
+                                            on_failed=service._read_failed))  # fmt: skip
+    try:
+        await asyncio.wait_for(opened.wait(), WAIT)
+        made[0].tap("04A1B2C3")
+        event = await next_event(live, lambda e: e.kind is EventKind.TAP)
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    assert (event.outcome, event.reason, event.card_uid, event.seq) == (Outcome.NOT_RECORDED, "device_error", "04A1B2C3", 0)
+    assert "the recorder is not open" in event.data["detail"] and played == ["fault"]

@@ -317,6 +317,9 @@ def missing_tools() -> str | None:
         return "LibreOffice is not installed (apt-get install libreoffice-calc-nogui)"
     if shutil.which("pdftotext") is None or shutil.which("pdffonts") is None:
         return "pdftotext/pdffonts are not installed (apt-get install poppler-utils)"
+    found = shutil.which("fc-list") and subprocess.run(["fc-list", FONT], capture_output=True, text=True).stdout
+    if not found or not found.strip():
+        return f"the font {FONT} is not installed (apt-get install fonts-noto-cjk)"
     return None
 
 

@@ -1,7 +1,7 @@
 """The office's pages in real Chromium (Debian's, driven by Playwright): as a teacher and the office use them.
 
-Skipped, saying why, where Playwright or /usr/bin/chromium is absent. Screenshots of the main pages go
-to docs/screens/office-*.png (ROLLCALL_SCREENS=0 leaves them alone).
+Skipped, saying why, where Playwright or /usr/bin/chromium is absent. With ROLLCALL_SCREENS=1 the main
+pages are also saved as docs/screens/office-*.png (the README shows them); otherwise nothing is written.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ async def page_as(browser: Any, office: Office, username: str) -> Any:
 
 
 async def shot(page: Any, name: str) -> None:
-    if os.environ.get("ROLLCALL_SCREENS", "1") != "0":
+    if os.environ.get("ROLLCALL_SCREENS") == "1":
         SCREENS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(SCREENS / f"office-{name}.png"), full_page=False)
 
@@ -160,3 +160,9 @@ async def test_an_xlsx_upload_with_a_bad_row_shows_the_row(
     errors = await clerk.inner_text("ul.errors")
     assert errors.startswith("roster.xlsx:4: ") and str(tmp_path) not in errors
     await shot(clerk, "upload-errors")
+    await clerk.click("nav >> text=学生")
+    await clerk.fill("input[name=q]", CHILD.name)
+    await clerk.click("button:has-text('查找')")
+    await clerk.click(f"a[href='/office/children/{CHILD.id}']")
+    await clerk.wait_for_selector("text=导出该生全部信息")
+    await shot(clerk, "child")

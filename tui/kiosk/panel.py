@@ -50,9 +50,10 @@ class VerdictPanel(Widget):
             return Align.center(Text(tr(self, "kiosk.ready"), style="bold", justify="center"), vertical="middle")
         verdict = self.shown.verdict
         lines: list[RenderableType] = [
-            Text("\n".join(huge("ok" if verdict.mark == OK else "denied")), style="bold", justify="center"),
+            Align.center(Text("\n".join(huge("ok" if verdict.mark == OK else "denied")), style="bold")),
             Text(""),
-            Text(verdict.name or tr(self, "kiosk.unknown_holder"), style="bold reverse", justify="center"),
+            # Aligned rather than justified: justifying strips the spaces at the line's end, and the bar with them.
+            Align.center(Text(f" {verdict.name or tr(self, 'kiosk.unknown_holder')} ", style="bold reverse")),
             Text(f"{verdict.mark} {verdict.words}", style="bold", justify="center"),
         ]
         if verdict.detail:

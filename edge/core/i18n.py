@@ -660,6 +660,8 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "export.overview.reports": ("零报告(场)", "Zero reports"),
     "export.overview.unsigned": ("未签零报告(场)", "Unsigned zero reports"),
     "export.overview.care_notes": ("看管记录(条)", "Care notes"),
+    "export.overview.signed_by": ("责任教师签字", "Signed by the teacher"),
+    "export.overview.signed_on": ("签字日期", "Signed on"),
     "export.week": ("{year} 年第 {week} 周", "week {week} of {year}"),
     "export.range": ("{first} 至 {last}", "{first} to {last}"),
     "export.total": ("合计", "Total"),

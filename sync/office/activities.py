@@ -337,6 +337,8 @@ class Archive:
     attendance: tuple[ChildAttendance, ...]  # by pinyin
     reports: tuple[ReportRow, ...]  # by day and start
     care_notes: tuple[CareNote, ...] = field(default=())  # by day, then as written
+    signed_by: str = ""  # who hands it in (the group's teacher), by name; "" for a signature by hand
+    signed_on: date | None = None
 
     @property
     def unsigned(self) -> tuple[ReportRow, ...]:
@@ -351,12 +353,16 @@ def term_archive(
     zero_reports: Iterable[ZeroReport],
     care_notes: Iterable[CareNote],
     weeks: Iterable[IsoWeek] | None = None,
+    signed_by: str = "",
+    signed_on: date | None = None,
 ) -> Archive:
     """The group's archive for the term: its parts chosen (this group, inside the term) and ordered.
 
     `weeks` are the weeks a record was due (default: every week of the term; `service_weeks` leaves
     out the weeks the group's service does not run). `attendance_summary` is the group's, as
     `summarise_attendance` counts it from the same reports; it is put in pinyin order here.
+    `signed_by`/`signed_on` record who handed it in (上交学校存档); left empty, the print has a line
+    to sign by hand.
     """
     first, last = term
     due = tuple(sorted(set(weeks))) if weeks is not None else term_weeks(first, last)
@@ -386,4 +392,6 @@ def term_archive(
         tuple(sorted(attendance_summary, key=lambda c: (sort_key(c.name), c.student_id))),
         tuple(ReportRow.of(r) for r in reports),
         tuple(notes),
+        signed_by,
+        signed_on,
     )

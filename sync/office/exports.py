@@ -564,8 +564,12 @@ def archive_workbook(archive: Archive, names: Names, tz: ZoneInfo, lang: str = "
         ("reports", str(len(archive.reports))),
         ("unsigned", str(len(archive.unsigned))),
         ("care_notes", str(len(archive.care_notes))),
+        ("signed_by", archive.signed_by),
+        ("signed_on", archive.signed_on.isoformat() if archive.signed_on else ""),
     ):
         overview.append([t(f"export.overview.{key}", lang), value])
+        if key == "signed_by" and not value:
+            overview.ws.row_dimensions[overview.ws.max_row].height = 36  # room to sign by hand
     records = _Sheet(book, t("export.sheet.records", lang), title, RECORD_COLUMNS, lang)
     for r in archive.records:
         categories = "、".join(t(f"activities.category.{c}", lang) for c in r.ordered_categories)

@@ -224,7 +224,8 @@ def archive() -> Archive:
     records = [record(week=W48), record(week=W50, written_on=date(2026, 12, 28),
                                         text="=SUM(A1:A9) 不是公式;书写练习\n第二行")]  # fmt: skip
     notes = [note(), note(day=TUESDAY, written_at=datetime.combine(TUESDAY, time(19, 45), tzinfo=TZ))]
-    return term_archive(CALLIGRAPHY, TERM, records, summarise_attendance(REPORTS[:3]), REPORTS, notes)
+    return term_archive(CALLIGRAPHY, TERM, records, summarise_attendance(REPORTS[:3]), REPORTS, notes,
+                        signed_by="陈老师", signed_on=date(2027, 1, 15))  # fmt: skip
 
 
 def test_the_archive_workbook_has_every_part_of_the_archive() -> None:
@@ -235,6 +236,7 @@ def test_the_archive_workbook_has_every_part_of_the_archive() -> None:
     overview = {r[h("field")]: r[h("value")] for r in table(book.worksheets[0])}
     assert overview["责任教师"] == "陈老师" and overview["应填周数"] == "11" and overview["已填周数"] == "2"
     assert "2026 年第 49 周" in str(overview["未填周次"]) and overview["未签零报告(场)"] == "1"
+    assert (overview["责任教师签字"], overview["签字日期"]) == ("陈老师", "2027-01-15")
     records = table(book.worksheets[1])
     assert [r[h("week")] for r in records] == ["2026 年第 48 周", "2026 年第 50 周"]
     assert records[0][h("categories")] == "课业指导、艺术" and records[0][h("dates")] == "2026-11-23 至 2026-11-29"
@@ -257,10 +259,13 @@ def test_the_archive_workbook_has_every_part_of_the_archive() -> None:
     assert "全部由家长接走" in str(care[0][h("note")])
 
 
-def test_control_characters_are_dropped_not_a_broken_file() -> None:
+def test_control_characters_are_dropped_not_a_broken_file_and_an_unsigned_archive_has_room_to_sign() -> None:
     bad = term_archive(CALLIGRAPHY, TERM, [record(text="书写\x0b练习\x00")], (), (), ())
-    records = table(read(exports.archive_workbook(bad, NAMES, TZ)).worksheets[1])
-    assert records[0][h("text")] == "书写练习"
+    book = read(exports.archive_workbook(bad, NAMES, TZ))
+    assert table(book.worksheets[1])[0][h("text")] == "书写练习"
+    overview = book.worksheets[0]
+    [signature] = [row[0].row for row in overview.iter_rows(min_row=3) if row[0].value == "责任教师签字"]
+    assert overview.cell(signature, 2).value is None and overview.row_dimensions[signature].height == 36
 
 
 def every_book() -> Iterator[tuple[str, openpyxl.Workbook]]:
@@ -299,7 +304,7 @@ def test_every_export_and_activity_text_is_in_the_catalogue_in_both_languages() 
     source = (SOURCE / "exports.py").read_text(encoding="utf-8")
     used = {f"export.col.{key}" for key in re.findall(r'Col\("([a-z_]+)"', source)}
     used |= set(re.findall(r'"(export\.[a-z_.]+[a-z_])"', source))
-    used |= {f"export.overview.{key}" for key in re.findall(r'\("([a-z_]+)", (?:group|names|str|missing)', source)}
+    used |= {f"export.overview.{key}" for key in re.findall(r'\("([a-z_]+)", (?:group|names|str|missing|archive)', source)}
     activities = (SOURCE / "activities.py").read_text(encoding="utf-8")
     used |= set(re.findall(r'"(activities\.[a-z_.]+[a-z_])"', activities))
     used |= {f"activities.category.{c}" for c in Category}

@@ -68,7 +68,10 @@ async def _form_context(request: web.Request, message: str = "") -> dict[str, An
 
 
 async def new_application(request: web.Request) -> web.Response:
-    return render(request, "application_new.html", await _form_context(request))
+    context = await _form_context(request)
+    await audit(request, {"application_form": need(request, "record").class_name,
+                          "students": [s.id for s in context["students"]]})  # fmt: skip
+    return render(request, "application_new.html", context)
 
 
 async def record_application(request: web.Request) -> web.StreamResponse:

@@ -7,6 +7,7 @@ import math
 
 from aiohttp import web
 
+from edge.web.keys import IDENTITY, Identity
 from sync.api.keys import SCHOOL
 from sync.office import accounts, records
 from sync.office.applications import STATES
@@ -16,6 +17,7 @@ from sync.office.web import (
     LOGIN_COOKIE,
     PREFIX,
     THROTTLE,
+    audit,
     field,
     login_token,
     render,
@@ -23,6 +25,7 @@ from sync.office.web import (
     text,
     user_of,
 )  # fmt: skip
+from sync.store import ServerStore
 
 
 def _next(target: str) -> str:
@@ -52,8 +55,12 @@ async def login(request: web.Request) -> web.StreamResponse:
     stored = await school.writer.run(lambda store: accounts.stored_hash(store.db, username))
     if not await asyncio.to_thread(accounts.matches, stored, password):
         throttle.failed(address, account)
+        request[IDENTITY] = Identity("signed_out", username)
+        await audit(request, {"sign_in": "refused"})
         return await login_page(request, text(request, "office.login.wrong"), 401)
     throttle.succeeded(account)
+    request[IDENTITY] = Identity(await school.writer.run(lambda store: _role(store, username)), username)
+    await audit(request, {"sign_in": "accepted"})
     now = school.clock.now()
     token, _ = await school.writer.run(lambda store: accounts.start_session(store.db, username, now))
     response = web.HTTPSeeOther(_next(field(request, "next", 500)))
@@ -61,6 +68,11 @@ async def login(request: web.Request) -> web.StreamResponse:
                         max_age=int(accounts.LIFETIME.total_seconds()), secure=request.secure)  # fmt: skip
     response.del_cookie(LOGIN_COOKIE, path=f"{PREFIX}/login")
     raise response
+
+
+def _role(store: ServerStore, username: str) -> str:
+    user = accounts.get_user(store.db, username)
+    return user.role if user else ""
 
 
 async def logout(request: web.Request) -> web.StreamResponse:

@@ -56,6 +56,10 @@ async def test_signed_out_is_sent_to_sign_in_and_a_wrong_password_is_refused(off
     assert status == 401 and "用户名或密码不正确" in body
     status, body = await browser.sign_in("nobody", "not the password")
     assert status == 401
+    assert (await browser.sign_in("teacher1a"))[0] == 200
+    signs = [(r["actor"], r["what"]) for r in audit_rows(office) if "sign_in" in r["what"]]
+    assert signs == [("signed_out:teacher1a", '{"sign_in": "refused"}'), ("signed_out:nobody", '{"sign_in": "refused"}'),
+                     ("homeroom:teacher1a", '{"sign_in": "accepted"}')]  # fmt: skip
 
 
 async def test_cookie_is_httponly_strict_and_the_session_expires(office: Office) -> None:

@@ -214,3 +214,40 @@ def test_the_command_line_refuses_a_bad_hold_in_one_line() -> None:
                             text=True, timeout=60, check=False)  # fmt: skip
     assert result.returncode == 2
     assert "--hold: must be from 0.5 to 60 seconds, not 0" in result.stderr and "Traceback" not in result.stderr
+
+
+def screen_text(app: KioskApp) -> str:
+    """The whole screen as drawn, cropped to its size (what export_screenshot draws, as text)."""
+    width, height = app.size
+    out = Console(width=width, height=height, file=io.StringIO(), record=True, force_terminal=True)
+    out.print(app.screen._compositor.render_update(full=True))
+    return out.export_text()
+
+
+@pytest.mark.parametrize("size", [(34, 13), (50, 20), (100, 40)])
+async def test_the_words_are_whole_at_every_size_a_kiosk_font_gives(device: Device, size: tuple[int, int]) -> None:
+    """34×13: size 36 on a 1280×720 screen (foot-student.ini); the shape shrinks, the words never go."""
+    student, other = device.evening_students()[:2]
+    wrong = next(r for r in device.school.rooms if r != room_of(device, student) and r.startswith("r3"))
+    app = kiosk(device)
+    async with running(app, size=size) as pilot:
+        await tap(device, f"room-{wrong}", device.card_of(student))
+        await tap(device, "gate-in", device.card_of(other))
+        await until(pilot, lambda: len(app.verdicts) == 2, "two taps")
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert name_of(device, other) in text and "✓ 欢迎到校" in text
+        assert f"也请到门卫室: {name_of(device, student)}" in text
+        assert ("██" in text) == (size[1] >= 20)  # the big shape where there is room for it
+
+
+def test_the_styles_are_installed_with_the_program() -> None:
+    """A wheel carries only the data files pyproject names: without its .tcss neither screen starts on a Pi."""
+    import fnmatch
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["tui"]
+    styles = [str(p.relative_to(root / "tui")) for p in (root / "tui").rglob("*.tcss")]
+    assert "kiosk/kiosk.tcss" in styles and "guard.tcss" in styles
+    assert [s for s in styles if not any(fnmatch.fnmatch(s, p) for p in patterns)] == []

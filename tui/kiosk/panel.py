@@ -49,9 +49,13 @@ class VerdictPanel(Widget):
         if self.shown is None:
             return Align.center(Text(tr(self, "kiosk.ready"), style="bold", justify="center"), vertical="middle")
         verdict = self.shown.verdict
-        lines: list[RenderableType] = [
-            Align.center(Text("\n".join(huge("ok" if verdict.mark == OK else "denied")), style="bold")),
-            Text(""),
+        signal = "ok" if verdict.mark == OK else "denied"
+        words = 3 + bool(verdict.detail)  # name, mark and words, (detail,) time and place
+        room = self.content_size.height - words - 1
+        # As large as the screen allows: a small display or a large font still shows the words whole.
+        shape = huge(signal) if room >= 10 else list(GLYPHS[signal]) if room >= 5 else []
+        lines: list[RenderableType] = [Align.center(Text("\n".join(shape), style="bold")), Text("")] if shape else []
+        lines += [
             # Aligned rather than justified: justifying strips the spaces at the line's end, and the bar with them.
             Align.center(Text(f" {verdict.name or tr(self, 'kiosk.unknown_holder')} ", style="bold reverse")),
             Text(f"{verdict.mark} {verdict.words}", style="bold", justify="center"),

@@ -142,6 +142,14 @@ class Missing:
     group: Group
     week: IsoWeek
 
+    @property
+    def problem(self) -> Problem:
+        """The line the office reads: "书法:2026-W49 未填写活动记录(责任教师 陈老师)"."""
+        teacher = self.group.teacher or self.group.teacher_id
+        return Problem(
+            "activities.missing", {"group": self.group.name, "week": str(self.week), "teacher": teacher}
+        )
+
 
 def term_weeks(first: date, last: date) -> tuple[IsoWeek, ...]:
     """Every ISO week with a day from `first` to `last`, in order."""

@@ -123,6 +123,8 @@ def test_who_has_not_filed_which_week() -> None:
         Missing(READING, W50),
     )
     assert missing[1].group.teacher == "林老师"
+    assert missing[1].problem.text("zh") == "阅读:2026-W48 未填写活动记录(责任教师 林老师)"
+    assert missing[1].problem.text("en") == "阅读: no activity record for 2026-W48 (teacher 林老师)"
 
 
 weeks_strategy = st.sets(st.builds(IsoWeek, st.just(2026), st.integers(45, 53)), max_size=9)

@@ -84,7 +84,9 @@ def test_a_good_record_passes() -> None:
         ({"text": "字" * (MAX_TEXT + 1)}, "activities.refused.too_long", {"limit": MAX_TEXT}),
     ],
 )  # fmt: skip
-def test_a_bad_record_is_refused_by_code(changes: dict[str, object], code: str, params: dict[str, object]) -> None:
+def test_a_bad_record_is_refused_by_code(
+    changes: dict[str, object], code: str, params: dict[str, object]
+) -> None:
     [problem] = check_record(record(**changes), GROUPS, TERM)
     assert problem.code == code
     assert params.items() <= problem.params.items()
@@ -102,7 +104,9 @@ def test_the_group_is_named_by_its_name_and_a_week_filed_twice_is_a_duplicate() 
 def test_a_week_at_the_edge_of_the_term_belongs_to_it() -> None:
     # week 2 of 2027 runs 11-17 Jan; the term ends on Friday 15 Jan
     assert check_record(record(week=IsoWeek(2027, 2)), GROUPS, TERM) == ()
-    assert check_record(record(week=IsoWeek(2027, 3)), GROUPS, TERM)[0].code == "activities.refused.outside_term"
+    assert (
+        check_record(record(week=IsoWeek(2027, 3)), GROUPS, TERM)[0].code == "activities.refused.outside_term"
+    )
 
 
 def test_a_record_written_after_the_following_week_is_late_and_its_categories_are_in_plan_order() -> None:
@@ -134,7 +138,9 @@ weeks_strategy = st.sets(st.builds(IsoWeek, st.just(2026), st.integers(45, 53)),
 @given(
     n_groups=st.integers(0, 5),
     weeks=weeks_strategy,
-    filed=st.lists(st.tuples(st.integers(0, 6), st.builds(IsoWeek, st.just(2026), st.integers(40, 53))), max_size=40),
+    filed=st.lists(
+        st.tuples(st.integers(0, 6), st.builds(IsoWeek, st.just(2026), st.integers(40, 53))), max_size=40
+    ),
 )
 def test_missing_and_filed_are_exactly_groups_times_weeks(
     n_groups: int, weeks: set[IsoWeek], filed: list[tuple[int, IsoWeek]]
@@ -180,7 +186,10 @@ def test_a_care_note_from_the_teacher_on_duty_is_taken_and_from_anyone_else_refu
     [
         ({"text": " "}, "activities.care.refused.empty"),
         ({"text": "记" * (MAX_TEXT + 1)}, "activities.care.refused.too_long"),
-        ({"written_at": datetime.combine(MONDAY - timedelta(days=1), time(20), tzinfo=TZ)}, "activities.care.refused.early"),
+        (
+            {"written_at": datetime.combine(MONDAY - timedelta(days=1), time(20), tzinfo=TZ)},
+            "activities.care.refused.early",
+        ),
     ],
 )
 def test_a_bad_care_note_is_refused(changes: dict[str, object], code: str) -> None:
@@ -189,7 +198,10 @@ def test_a_bad_care_note_is_refused(changes: dict[str, object], code: str) -> No
 
 
 def test_a_session_s_notes_in_the_order_written() -> None:
-    later = note("19:50 补记:崔明由奶奶接走,已核对接送卡。", written_at=datetime.combine(MONDAY, time(19, 50), tzinfo=TZ))
+    later = note(
+        "19:50 补记:崔明由奶奶接走,已核对接送卡。",
+        written_at=datetime.combine(MONDAY, time(19, 50), tzinfo=TZ),
+    )
     other_room = note(room_id="r2", author_id="t-lin")
     notes = [later, other_room, note(), note(day=TUESDAY)]
     assert care_notes_for(notes, MONDAY, "evening", "r1") == (note(), later)
@@ -201,7 +213,9 @@ AN, BAI, CUI = (StudentLine("s-an", "安小雨", "一年级1班"), StudentLine("
                 StudentLine("s-cui", "崔明", "一年级2班"))  # fmt: skip
 
 
-def zero_report(day: date, room: str = "r1", signer: str = "陈老师", **buckets: tuple[StudentLine, ...]) -> ZeroReport:
+def zero_report(
+    day: date, room: str = "r1", signer: str = "陈老师", **buckets: tuple[StudentLine, ...]
+) -> ZeroReport:
     start = datetime.combine(day, time(18, 15), tzinfo=TZ)
     session = Session(f"{day}.evening.{room}", "evening", room, day, start, start.replace(hour=19, minute=30))
     lines: dict[str, tuple[StudentLine, ...]] = {

@@ -26,7 +26,7 @@ from sync.office import exports
 from sync.office.activities import Archive, Category, summarise_attendance, term_archive
 from sync.office.attendance import Status
 from sync.office.exports import FONT, Names, fen_to_yuan
-from sync.office.fees import Kind, Statement, statements, summary
+from sync.office.fees import Kind, Line, Statement, statements, summary
 from sync.office.pay import Allocation, allocate, monthly
 from tests.office.money_school import FRIDAY, MONDAY, PEOPLE, TERM, TUESDAY, TZ
 from tests.office.test_activities import CALLIGRAPHY, REPORTS, W48, W50, note, record
@@ -89,7 +89,12 @@ def test_the_pay_workbook_has_each_line_and_the_sessions_behind_it() -> None:
         for x in allocation.lines
     ]
     he = next(r for r in lines if r[h("name")] == "何老师")  # covering 陈老师 on Tuesday
-    assert (he[h("service")], he[h("sessions")], fen(he[h("rate")]), fen(he[h("amount")])) == ("晚自习", 1, 50_00, 50_00)
+    assert (he[h("service")], he[h("sessions")], fen(he[h("rate")]), fen(he[h("amount")])) == (
+        "晚自习",
+        1,
+        50_00,
+        50_00,
+    )
     assert (total[h("name")], total[h("sessions")], fen(total[h("amount")])) == ("合计", 31, 1220_00)
     # every figure traceable: the sessions behind line n add up to line n
     behind: dict[int, list[dict[str, object]]] = defaultdict(list)
@@ -129,11 +134,17 @@ def fee_run() -> tuple[tuple[Statement, ...], object]:
 
 def test_a_child_s_statement_adds_up_to_what_is_due_and_says_the_balance() -> None:
     found, _ = fee_run()
-    cui = next(s for s in found if s.student_id == "s-cui")  # 300.00 - 45.00 leave - 127.50 waived (脱贫 50 %)
+    cui = next(
+        s for s in found if s.student_id == "s-cui"
+    )  # 300.00 - 45.00 leave - 127.50 waived (脱贫 50 %)
     sheet = read(exports.fee_statement_workbook(cui, NAMES)).worksheets[0]
     assert sheet["A1"].value == "实验小学 · 崔明(一年级1班)收费明细 2026-11-02 至 2026-11-27"
     *lines, due, paid, balance = table(sheet)
-    assert [(r[h("kind")], fen(r[h("amount")])) for r in lines] == [("应收", 300_00), ("退费", -45_00), ("减免", -127_50)]
+    assert [(r[h("kind")], fen(r[h("amount")])) for r in lines] == [
+        ("应收", 300_00),
+        ("退费", -45_00),
+        ("减免", -127_50),
+    ]
     assert lines[1][h("days")] == 3 and "请假退费" in str(lines[1][h("item")])
     assert "王校长" in str(lines[2][h("item")])
     assert sum(fen(r[h("amount")]) for r in lines) == fen(due[h("amount")]) == cui.due == 127_50
@@ -154,7 +165,10 @@ def test_the_school_summary_is_the_sum_of_the_statements() -> None:
                           ("paid", 450_00), ("balance", 97_50)):  # fmt: skip
         assert sum(fen(r[h(column)]) for r in pupils) == fen(pupils_total[h(column)]) == value, column
     assert fen(by_service[-1][h("due")]) == fen(pupils_total[h("due")])
-    assert [(r[h("service")], fen(r[h("charged")])) for r in by_service] == [("晚自习", 1200_00), ("合计", 1200_00)]
+    assert [(r[h("service")], fen(r[h("charged")])) for r in by_service] == [
+        ("晚自习", 1200_00),
+        ("合计", 1200_00),
+    ]
     assert [(r[h("category")], r[h("children")], fen(r[h("waived")])) for r in waivers] == [
         ("低保家庭", 1, 300_00), ("脱贫或监测家庭", 1, 127_50),
     ]  # fmt: skip
@@ -166,12 +180,41 @@ def test_the_school_summary_is_the_sum_of_the_statements() -> None:
     assert [r[h("name")] for r in pupils] == ["安小雨", "白晓", "崔明", "杜子腾"]
 
 
+line_strategy = st.builds(
+    lambda kind, service, amount: exports_line(0, amount if kind is Kind.CHARGE else -amount)
+    if kind is not Kind.WAIVER else Line(Kind.WAIVER, service, "fees.line.waiver.dibao", amount, (),
+                                         {"percent": 100, "approved_by": "王校长", "category": "dibao"}),
+    st.sampled_from(list(Kind)), st.sampled_from(["evening", "clubs"]), st.integers(0, 10**8),
+)  # fmt: skip
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.tuples(st.lists(line_strategy, max_size=6), st.integers(0, 10**8)), min_size=1, max_size=6)
+)
+def test_the_summary_workbook_adds_up_for_any_statements(children: list[tuple[list[Line], int]]) -> None:
+    found = tuple(
+        Statement(f"s-{n}", FIRST, LAST, tuple(lines), paid) for n, (lines, paid) in enumerate(children)
+    )
+    totals = summary(found, FIRST, LAST)
+    by_service, _, pupils_sheet, lines = (
+        table(s) for s in read(exports.fee_summary_workbook(found, totals, NAMES)).worksheets
+    )
+    *pupils, pupils_total = pupils_sheet
+    for column, value in (("charged", totals.totals.charged), ("refunded", totals.totals.refunded),
+                          ("waived", totals.totals.waived), ("paid", totals.totals.paid),
+                          ("balance", totals.totals.balance)):  # fmt: skip
+        assert sum(fen(r[h(column)]) for r in pupils) == fen(pupils_total[h(column)]) == value
+    assert (
+        sum(fen(r[h("due")]) for r in by_service[:-1]) == fen(by_service[-1][h("due")]) == totals.totals.due
+    )
+    assert sum(fen(r[h("amount")]) for r in lines) == totals.totals.due
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(-(10**11), 10**11), min_size=1, max_size=20))
 def test_any_amount_in_fen_reads_back_to_the_same_fen(amounts: list[int]) -> None:
-    lines = tuple(
-        exports_line(n, a) for n, a in enumerate(amounts)
-    )
+    lines = tuple(exports_line(n, a) for n, a in enumerate(amounts))
     statement = Statement("s-an", FIRST, LAST, lines)
     sheet = read(exports.fee_statement_workbook(statement, NAMES)).worksheets[0]
     *rows, due, _, _ = table(sheet)
@@ -180,9 +223,7 @@ def test_any_amount_in_fen_reads_back_to_the_same_fen(amounts: list[int]) -> Non
     assert sheet.cell(3, 5).number_format == "#,##0.00"
 
 
-def exports_line(n: int, amount: int) -> object:
-    from sync.office.fees import Line
-
+def exports_line(n: int, amount: int) -> Line:
     kind = Kind.CHARGE if amount >= 0 else Kind.REFUND
     return Line(kind, "evening", "fees.line.semester", abs(amount), (), {"days": n})
 
@@ -239,7 +280,10 @@ def test_the_archive_workbook_has_every_part_of_the_archive() -> None:
     assert (overview["责任教师签字"], overview["签字日期"]) == ("陈老师", "2027-01-15")
     records = table(book.worksheets[1])
     assert [r[h("week")] for r in records] == ["2026 年第 48 周", "2026 年第 50 周"]
-    assert records[0][h("categories")] == "课业指导、艺术" and records[0][h("dates")] == "2026-11-23 至 2026-11-29"
+    assert (
+        records[0][h("categories")] == "课业指导、艺术"
+        and records[0][h("dates")] == "2026-11-23 至 2026-11-29"
+    )
     assert records[1][h("text")] == "=SUM(A1:A9) 不是公式;书写练习\n第二行"  # text, not a formula
     assert (records[0][h("filed_late")], records[1][h("filed_late")]) == ("否", "是")
     assert book.worksheets[1]["E4"].data_type == "s"
@@ -271,7 +315,10 @@ def test_control_characters_are_dropped_not_a_broken_file_and_an_unsigned_archiv
 def every_book() -> Iterator[tuple[str, openpyxl.Workbook]]:
     found, totals = fee_run()
     yield "pay", exports.pay_workbook(week_allocation(), NAMES)
-    yield "statement", exports.fee_statement_workbook(next(s for s in found if s.student_id == "s-cui"), NAMES)
+    yield (
+        "statement",
+        exports.fee_statement_workbook(next(s for s in found if s.student_id == "s-cui"), NAMES),
+    )
     yield "fees", exports.fee_summary_workbook(found, totals, NAMES)  # type: ignore[arg-type]
     yield "attendance", exports.attendance_workbook(week_marks(), NAMES, MONDAY, FRIDAY, TZ)
     yield "archive", exports.archive_workbook(archive(), NAMES, TZ)
@@ -284,7 +331,9 @@ def test_every_cell_is_in_the_cjk_font_and_every_sheet_is_set_up_for_print() -> 
             assert fonts == {FONT}, (name, sheet.title)
             assert sheet.print_title_rows == "$1:$2", (name, sheet.title)
             assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
-            assert sheet.page_setup.fitToHeight == 0 and int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4)
+            assert sheet.page_setup.fitToHeight == 0 and int(sheet.page_setup.paperSize) == int(
+                sheet.PAPERSIZE_A4
+            )
             assert sheet.freeze_panes == "A3"
     wide = read(exports.attendance_workbook(week_marks(), NAMES, MONDAY, FRIDAY, TZ)).worksheets[0]
     narrow = read(exports.fee_statement_workbook(fee_run()[0][0], NAMES)).worksheets[0]
@@ -304,7 +353,10 @@ def test_every_export_and_activity_text_is_in_the_catalogue_in_both_languages() 
     source = (SOURCE / "exports.py").read_text(encoding="utf-8")
     used = {f"export.col.{key}" for key in re.findall(r'Col\("([a-z_]+)"', source)}
     used |= set(re.findall(r'"(export\.[a-z_.]+[a-z_])"', source))
-    used |= {f"export.overview.{key}" for key in re.findall(r'\("([a-z_]+)", (?:group|names|str|missing|archive)', source)}
+    used |= {
+        f"export.overview.{key}"
+        for key in re.findall(r'\("([a-z_]+)", (?:group|names|str|missing|archive)', source)
+    }
     activities = (SOURCE / "activities.py").read_text(encoding="utf-8")
     used |= set(re.findall(r'"(activities\.[a-z_.]+[a-z_])"', activities))
     used |= {f"activities.category.{c}" for c in Category}
@@ -322,7 +374,9 @@ def missing_tools() -> str | None:
         return "LibreOffice is not installed (apt-get install libreoffice-calc-nogui)"
     if shutil.which("pdftotext") is None or shutil.which("pdffonts") is None:
         return "pdftotext/pdffonts are not installed (apt-get install poppler-utils)"
-    found = shutil.which("fc-list") and subprocess.run(["fc-list", FONT], capture_output=True, text=True).stdout
+    found = (
+        shutil.which("fc-list") and subprocess.run(["fc-list", FONT], capture_output=True, text=True).stdout
+    )
     if not found or not found.strip():
         return f"the font {FONT} is not installed (apt-get install fonts-noto-cjk)"
     return None
@@ -342,7 +396,15 @@ def test_libreoffice_makes_a_pdf_of_each_workbook_with_the_chinese_in_a_cjk_font
         "statement": ["崔明", "收费明细", "请假退费", "尚欠 127.50 元"],
         "fees": ["收费汇总", "应缴(元)", "杜子腾", "脱贫或监测家庭", "547.50"],
         "attendance": ["教职工考勤", "到岗时间", "由 何老师 代班", "吴师傅"],
-        "archive": ["期末存档", "活动记录", "临摹《九成宫》楷书", "安小雨", "签字教师", "看管记录", "全部由家长接走"],
+        "archive": [
+            "期末存档",
+            "活动记录",
+            "临摹《九成宫》楷书",
+            "安小雨",
+            "签字教师",
+            "看管记录",
+            "全部由家长接走",
+        ],
     }
     for pdf in pdfs:
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout

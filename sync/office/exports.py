@@ -38,10 +38,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from edge.core.i18n import t
 from edge.core.model import Student
+from edge.core.pinyin import sort_key
 from sync.office.activities import Archive, IsoWeek
 from sync.office.attendance import Mark, Status
 from sync.office.fees import Kind, Statement, Summary
-from sync.office.pay import COACH, Allocation, month_range
+from sync.office.pay import COACH, PAY_ROLES, Allocation, PayLine, month_range
 
 FONT = "Noto Sans CJK SC"
 YUAN = "#,##0.00"
@@ -225,13 +226,21 @@ PAY_SESSION_COLUMNS = (
 )
 
 
+def in_office_order(allocation: Allocation) -> tuple[PayLine, ...]:
+    """The lines by role (leaders, guards, teachers, club teachers, coaches), then name in pinyin, then service."""
+    rank = {role: n for n, role in enumerate(PAY_ROLES)}
+    return tuple(
+        sorted(allocation.lines, key=lambda x: (rank.get(x.role, len(rank)), sort_key(x.name), x.service_id))
+    )
+
+
 def pay_workbook(allocation: Allocation, names: Names, lang: str = "zh") -> Workbook:
     """The allocation, a line per person, role and service; its second sheet lists every session behind each line."""
     book = _book()
     title = _title("export.title.pay", names, lang, period=pay_title(allocation, lang))
     lines = _Sheet(book, t("export.sheet.pay", lang), title, PAY_COLUMNS, lang)
     sessions = _Sheet(book, t("export.sheet.sessions", lang), title, PAY_SESSION_COLUMNS, lang)
-    for no, line in enumerate(allocation.lines, start=1):
+    for no, line in enumerate(in_office_order(allocation), start=1):
         role, service = _role(line.role, lang), names.service(line.service_id)
         lines.append(
             [
@@ -484,7 +493,7 @@ def attendance_workbook(
         )
         mine = counts.setdefault(m.person_id, dict.fromkeys(Status, 0))
         mine[m.status] += 1
-    for person_id, mine in sorted(counts.items(), key=lambda kv: names.person(kv[0])):
+    for person_id, mine in sorted(counts.items(), key=lambda kv: (sort_key(names.person(kv[0])), kv[0])):
         people.append([names.person(person_id), *(mine[s] for s in Status), sum(mine.values())])
     return _finish(book, (rows, people))
 

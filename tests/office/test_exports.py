@@ -86,8 +86,13 @@ def test_the_pay_workbook_has_each_line_and_the_sessions_behind_it() -> None:
     *lines, total = table(lines_sheet)
     assert [(r[h("name")], r[h("role")], r[h("sessions")], fen(r[h("amount")])) for r in lines] == [
         (x.name, t("pay.role.coach" if x.role == "coach" else f"rota.role.{x.role}"), x.count, x.amount_fen)
-        for x in allocation.lines
+        for x in exports.in_office_order(allocation)
     ]
+    # leaders, guards, teachers, then the outside coach; names in pinyin order within each
+    assert [r[h("name")] for r in lines] == [
+        "李主任", "钱主任", "孙主任", "赵校长", "吴师傅", "周师傅", "陈老师", "何老师", "林老师", "马教练",
+    ]  # fmt: skip
+    assert set(exports.in_office_order(allocation)) == set(allocation.lines)
     he = next(r for r in lines if r[h("name")] == "何老师")  # covering 陈老师 on Tuesday
     assert (he[h("service")], he[h("sessions")], fen(he[h("rate")]), fen(he[h("amount")])) == (
         "晚自习",
@@ -100,13 +105,13 @@ def test_the_pay_workbook_has_each_line_and_the_sessions_behind_it() -> None:
     behind: dict[int, list[dict[str, object]]] = defaultdict(list)
     for row in table(sessions_sheet):
         behind[int(row[h("line")])].append(row)  # type: ignore[call-overload]
-    for no, (row, line) in enumerate(zip(lines, allocation.lines, strict=True), start=1):
+    for no, (row, line) in enumerate(zip(lines, exports.in_office_order(allocation), strict=True), start=1):
         assert row[h("no")] == no
         assert len(behind[no]) == line.count
         assert sum(fen(s[h("rate")]) for s in behind[no]) == fen(row[h("amount")]) == line.amount_fen
         assert [s[h("day")].date() for s in behind[no]] == [s.day for s in line.sessions]  # type: ignore[union-attr]
-    assert [s[h("day")].date() for s in behind[9]] == [TUESDAY]  # type: ignore[union-attr]  # 何老师, Tuesday, r1
-    assert behind[9][0][h("room")] == "一(1)班教室"
+    assert [s[h("day")].date() for s in behind[8]] == [TUESDAY]  # type: ignore[union-attr]  # 何老师, Tuesday, r1
+    assert behind[8][0][h("room")] == "一(1)班教室"
 
 
 def test_a_month_s_allocation_is_titled_by_its_month() -> None:

@@ -35,6 +35,7 @@ FAMILIES = (pages_sign_in, pages_applications, pages_leave, pages_formation, pag
 def create_office_app(school: SchoolServer, throttle: Throttle | None = None) -> web.Application:
     app = web.Application(middlewares=[office_middleware])
     app[SCHOOL] = school
+    app[pages_formation.PROPOSALS] = pages_formation.Proposals()
     app[THROTTLE] = throttle or Throttle(school.clock.monotonic)  # the simulated clock's, in drills and tests
     aiohttp_jinja2.setup(
         app,

@@ -22,7 +22,7 @@ from edge.core.codec import to_plain
 from edge.core.model import Enrolment, School
 from sync.api.keys import SCHOOL
 from sync.office import applications as rules
-from sync.office import records
+from sync.office import formation, records
 from sync.office.lookups import roster
 from sync.office.periods import periods
 from sync.office.publish import publish, rows_of
@@ -40,70 +40,95 @@ class Group:
     students: tuple[str, ...]
 
 
-def _propose(people: School, rows: list[records.Row], capacity: dict[str, int]) -> list[Group]:
-    """The formation module's proposal, in the page's terms."""
-    try:
-        from sync.office import formation  # type: ignore[attr-defined,unused-ignore]  # written beside this page (issue 13)
-    except ImportError:  # until it lands: about 40 a group in grade and class order, rooms largest first
-        return _stand_in(people, rows, capacity)
+@dataclass(frozen=True, slots=True)
+class Placing:
+    """An application to place: the few columns the proposal needs (not the whole row: 5,000 of them)."""
 
-    applicants = [
-        formation.Applicant(r.application.student_id, people.students[r.application.student_id].grade,
-                            r.application.class_name)
-        for r in rows
-        if r.application.student_id in people.students
-    ]  # fmt: skip
-    rooms = [formation.Room(room_id, capacity.get(room_id, DEFAULT_ROOM)) for room_id in sorted(people.rooms)]
-    teachers = sorted(s.id for s in people.staff.values() if s.role.value == "duty_teacher")
-    proposal = formation.propose_groups(applicants, rooms, teachers)
-    return [Group(g.name, g.room_id or "", g.teacher_id or "", tuple(g.student_ids)) for g in proposal.groups]
+    id: int
+    student_id: str
+    class_name: str
+    state: str
 
 
-def _stand_in(people: School, rows: list[records.Row], capacity: dict[str, int]) -> list[Group]:
-    ordered = sorted((people.students[r.application.student_id] for r in rows
-                      if r.application.student_id in people.students), key=lambda s: (s.grade, s.class_name, s.id))  # fmt: skip
-    rooms = sorted(people.rooms, key=lambda room: (-capacity.get(room, DEFAULT_ROOM), room))
-    teachers = sorted(s.id for s in people.staff.values() if s.role.value == "duty_teacher")
-    chunks = [ordered[i : i + DEFAULT_ROOM] for i in range(0, len(ordered), DEFAULT_ROOM)]
+def _placing(store: ServerStore, service_id: str) -> list[Placing]:
     return [
-        Group(f"{n + 1}", rooms[n % len(rooms)] if rooms else "", teachers[n % len(teachers)] if teachers else "",
-              tuple(s.id for s in chunk))
-        for n, chunk in enumerate(chunks)
+        Placing(*row)
+        for row in store.db.execute(
+            "SELECT id, student_id, class_name, state FROM office_applications "
+            "WHERE service_id = ? AND state IN (?, ?) ORDER BY id",
+            [service_id, rules.SCHOOL_REVIEWED, rules.ARRANGED],
+        )
+    ]
+
+
+def _propose(
+    people: School, service_id: str, placing: list[Placing], capacity: dict[str, int]
+) -> tuple[list[Group], list[formation.Note]]:
+    """The formation module's proposal (sync.office.formation, the seed's rule), in the page's terms."""
+    applicants = [
+        formation.Applicant(p.student_id, people.students[p.student_id].name, people.students[p.student_id].grade,
+                            p.class_name, p.class_name, service_id)
+        for p in placing
+        if p.student_id in people.students
     ]  # fmt: skip
+    rooms = [formation.Room(room_id, room.name, capacity.get(room_id, DEFAULT_ROOM))
+             for room_id, room in sorted(people.rooms.items())]  # fmt: skip
+    teachers = [formation.Teacher(s.id, s.name) for s in sorted(people.staff.values(), key=lambda s: s.id)
+                if s.role.value == "duty_teacher"]  # fmt: skip
+    proposal = formation.propose_groups(applicants, rooms, teachers)
+    groups = [Group(g.name, g.room_id or "", g.teacher_id or "", tuple(g.students)) for g in proposal.groups]
+    return groups, [*proposal.notes, *(u.reason for u in proposal.unplaced)]
 
 
-def _fingerprint(rows: list[records.Row]) -> str:
-    ids = sorted((r.application.id, r.application.state) for r in rows)
-    return hashlib.sha256(json.dumps(ids).encode()).hexdigest()[:16]
+def _fingerprint(placing: list[Placing]) -> str:
+    return hashlib.sha256(json.dumps([(p.id, p.state) for p in placing]).encode()).hexdigest()[:16]
 
 
-async def _state(request: web.Request, service_id: str) -> tuple[School, list[records.Row], list[Group]]:
+class Proposals:
+    """The last proposal of each service, kept while its applications, the rooms and the roster are the
+    same: the office looks at it, changes a room, looks again; only a change proposes anew."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, tuple[tuple[object, ...], tuple[list[Group], list[formation.Note]]]] = {}
+
+    def get(self, people: School, service_id: str, placing: list[Placing], capacity: dict[str, int]
+            ) -> tuple[list[Group], list[formation.Note]]:  # fmt: skip
+        key = (id(people), _fingerprint(placing), tuple(sorted(capacity.items())))
+        held = self._held.get(service_id)
+        if held is None or held[0] != key:
+            held = (key, _propose(people, service_id, placing, capacity) if placing else ([], []))
+            self._held[service_id] = held
+        return held[1]
+
+
+PROPOSALS = web.AppKey("office_proposals", Proposals)
+
+
+async def _state(
+    request: web.Request, service_id: str
+) -> tuple[School, list[Placing], list[Group], list[formation.Note]]:
     school = request.app[SCHOOL]
     people = await roster(request)
     if service_id not in people.services:
         raise Refused(404, "office.formation.no_service")
-
-    def read(store: ServerStore) -> tuple[list[records.Row], dict[str, int]]:
-        found = []
-        for state in (rules.SCHOOL_REVIEWED, rules.ARRANGED):
-            found += records.applications(store.db, "", state, service_id, 1_000_000)[0]
-        return found, records.room_capacity(store.db)
-
-    rows, capacity = await school.writer.run(read)
-    groups = _propose(people, rows, capacity) if rows else []
-    return people, rows, groups
+    placing, capacity = await school.writer.run(
+        lambda store: (_placing(store, service_id), records.room_capacity(store.db))
+    )
+    groups, notes = request.app[PROPOSALS].get(people, service_id, placing, capacity)
+    return people, placing, groups, notes
 
 
 async def formation_page(request: web.Request) -> web.Response:
     need(request, "formation")
     people = await roster(request)
     service_id = request.query.get("service", next(iter(people.services), ""))
-    people, rows, groups = await _state(request, service_id)
-    await audit(request, {"formation": service_id, "students": [r.application.student_id for r in rows]})
+    people, rows, groups, notes = await _state(request, service_id)
+    await audit(request, {"formation": service_id, "students": [p.student_id for p in rows]})
     today = request.app[SCHOOL].clock.now().date()
     return render(request, "formation.html", {
         "service_id": service_id, "people": people, "rows": rows, "groups": groups,
-        "fingerprint": _fingerprint(rows), "today": today, "message": request.query.get("message", "")[:200],
+        "fingerprint": _fingerprint(rows),
+        "notes": [text(request, note.code, **dict(note.params)) for note in notes], "today": today, "message": request.query.get("message", "")[:200],
         "teachers": sorted((s for s in people.staff.values() if s.role.value == "duty_teacher"), key=lambda s: s.id),
         "last_day": date(today.year + (today.month >= 9), 7, 5),
         "classes": [sorted({people.students[s].class_name for s in g.students if s in people.students})
@@ -133,7 +158,7 @@ async def confirm(request: web.Request) -> web.StreamResponse:
     user = need(request, "formation")
     school = request.app[SCHOOL]
     service_id = field(request, "service", 40)
-    people, rows, groups = await _state(request, service_id)
+    people, rows, groups, _ = await _state(request, service_id)
     if not rows:
         raise Refused(409, "office.formation.nothing")
     if field(request, "fingerprint", 40) != _fingerprint(rows):
@@ -162,7 +187,11 @@ async def confirm(request: web.Request) -> web.StreamResponse:
             raise Refused(422, "office.formation.over", group=number)
     service = people.services[service_id]
     spans = periods(service, first.year)
-    by_student = {r.application.student_id: r for r in rows}
+    full = await school.writer.run(lambda store: [
+        row for state in (rules.SCHOOL_REVIEWED, rules.ARRANGED)
+        for row in records.applications(store.db, "", state, service_id, 1_000_000)[0]
+    ])  # fmt: skip
+    by_student = {r.application.student_id: r for r in full}
     now = school.clock.now()
     actor = f"{user.role}:{user.username}"
 

@@ -334,6 +334,24 @@ def _place_teachers(groups: list[Group], pupils: dict[str, Applicant], teachers:
     ]
 
 
+def _rooms(rooms: Iterable[Room]) -> tuple[Room, ...]:
+    """One room an id: given twice, the smaller capacity counts (the safe reading of a contradiction)."""
+    kept: dict[str, Room] = {}
+    for room in sorted(rooms, key=lambda r: (r.room_id, r.capacity, r.name)):
+        kept.setdefault(room.room_id, room)
+    return tuple(kept.values())
+
+
+def _teachers(teachers: Iterable[Teacher]) -> tuple[Teacher, ...]:
+    """One teacher an id: given twice (say once per class), she is homeroom teacher of all those classes."""
+    kept: dict[str, Teacher] = {}
+    for teacher in sorted(teachers, key=lambda t: (t.staff_id, t.name, t.class_ids)):
+        first = kept.setdefault(teacher.staff_id, teacher)
+        classes = tuple(sorted(set(first.class_ids) | set(teacher.class_ids)))
+        kept[teacher.staff_id] = replace(first, class_ids=classes)
+    return tuple(kept.values())
+
+
 def propose_groups(
     applicants: Iterable[Applicant],
     rooms: Iterable[Room],
@@ -347,8 +365,8 @@ def propose_groups(
     largest = max_size if max_size is not None else group_size + group_size // 4
     if largest < group_size:
         raise ValueError(f"max_size ({largest}) must not be under group_size ({group_size})")
-    room_list = tuple(sorted(set(rooms), key=lambda r: r.room_id))
-    teacher_list = tuple(sorted(set(teachers), key=lambda t: t.staff_id))
+    room_list = _rooms(rooms)
+    teacher_list = _teachers(teachers)
     ordered = sorted(applicants, key=lambda a: (a.service_id, *_pupil_key(a), a.class_id, a.class_name))
     notes: list[Note] = []
     unplaced: list[Unplaced] = []

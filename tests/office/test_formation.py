@@ -502,3 +502,12 @@ def test_after_any_moves_validate_reports_exactly_the_groups_over_capacity(
     assert sorted(n.args["group"] for n in found if n.code == "formation.over") == over  # type: ignore[type-var]
     assert not [n for n in validate(adjusted, capacity_override=True) if n.code == "formation.over"]
     assert not {n.code for n in found} & {"formation.twice", "formation.missing", "formation.wrong_service"}
+
+
+def test_a_room_or_teacher_listed_twice_counts_once() -> None:
+    school = klass(1, 1, 45) + klass(1, 2, 44)
+    halls = [Room("r1", "101室", 50), Room("r1", "101室", 30), Room("r2", "102室", 50)]
+    teachers = [Teacher("t1", "王芳", ("1-2",)), Teacher("t1", "王芳", ("1-1",))]
+    proposal = propose_groups(school, halls, teachers)
+    assert [(g.room_id, g.teacher_id) for g in proposal.groups] == [("r2", "t1"), (None, None)]  # r1 holds 30
+    assert proposal.teachers == (Teacher("t1", "王芳", ("1-1", "1-2")),)

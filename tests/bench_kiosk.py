@@ -41,9 +41,9 @@ class MeasuredKiosk(KioskApp):
         self.painted: dict[int, float] = {}
 
     def on_events_waiting(self, message: EventsWaiting) -> None:
-        before = len(self.verdicts)
+        last = self.verdicts[-1].seq if self.verdicts else 0
         super().on_events_waiting(message)
-        fresh = [v.seq for v in self.verdicts[before:]]
+        fresh = [v.seq for v in self.verdicts if v.seq > last]
         if fresh:
             self.call_after_refresh(self._stamp, fresh)
 

@@ -149,7 +149,7 @@ async def test_taps_before_it_connected_are_not_shown(device: Device) -> None:
     app = kiosk(device)
     async with running(app) as pilot:
         await pilot.pause(0.2)
-        assert app.verdicts == [] and "请刷卡" in shown(app)
+        assert list(app.verdicts) == [] and "请刷卡" in shown(app)
 
 
 async def test_offline_says_connection_lost_and_it_comes_back_by_itself(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ from tui.rows import FeedLine
 from tui.stream import Inbox, follow_live
 
 Monotonic = Callable[[], float]
+KEPT = 200  # verdicts remembered: an evening's taps, not a term's
 
 
 class KioskApp(App[None]):
@@ -68,7 +70,7 @@ class KioskApp(App[None]):
         self.online = False
         self.offline_since: datetime | None = None
         self.places: dict[str, str] = {}  # reader id -> what the device calls it (a configured name, when it has one)
-        self.verdicts: list[Verdict] = []  # every verdict shown, in order (tests, the bench)
+        self.verdicts: deque[Verdict] = deque(maxlen=KEPT)  # the latest shown, in order (tests, the bench)
         self._timer: Timer | None = None
         self._settled = False
         self.title = t("kiosk.title", lang)

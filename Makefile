@@ -29,7 +29,7 @@ test: lint  ## lint, then the whole suite
 DATED_TESTS := tests/test_rules.py tests/test_report.py tests/test_timetable.py tests/test_projection.py \
 	tests/test_store.py tests/test_whole_day.py tests/test_day_properties.py tests/test_cli.py \
 	tests/sync/test_clock.py tests/office/test_rota.py tests/office/test_attendance.py tests/office/test_pay.py \
-	tests/office/test_fees.py
+	tests/office/test_fees.py tests/office/test_activities.py tests/office/test_formation.py
 test-dates: $(READY)
 	faketime -f '+365d' $(BIN)/pytest -p no:cacheprovider $(DATED_TESTS)
 

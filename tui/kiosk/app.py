@@ -104,7 +104,7 @@ class KioskApp(App[None]):
     def on_disconnected(self, message: Disconnected) -> None:
         self.online, self.head_seq = False, -1
         self.offline_since = self.offline_since or message.since
-        self._paint_offline(t("kiosk.offline", self.lang))
+        self._paint_offline(f"{t('kiosk.offline', self.lang)}\n{t('kiosk.reconnecting', self.lang)}")
 
     def on_events_waiting(self, message: EventsWaiting) -> None:
         state, now = self.screen_state, self.now()

@@ -6,6 +6,8 @@ Listed in `edge/cli/main.py`'s `COMMANDS_ABOVE`; Textual is imported only when t
 from __future__ import annotations
 
 import argparse
+import logging
+import logging.handlers
 import os
 from pathlib import Path
 from typing import Any
@@ -55,11 +57,22 @@ def _hold(text: str) -> float:
     return value
 
 
+def _quiet_terminal() -> None:
+    """Log to the journal (or nowhere), not to the terminal: a line on stderr would land on the children's screen."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, logging.StreamHandler) and getattr(handler.stream, "isatty", lambda: False)():
+            root.removeHandler(handler)
+    if Path("/dev/log").exists():
+        root.addHandler(logging.handlers.SysLogHandler("/dev/log"))
+
+
 def _run(args: argparse.Namespace, lang: str) -> int:
     from tui.kiosk.app import KioskApp  # Textual: only once the screen starts
     from tui.kiosk.speech import Speaker
 
     token = token_of(args)
+    _quiet_terminal()
     speaker = Speaker(lang, args.voice) if args.speak else None
     KioskApp(args.url, token, lang, readers=args.reader, hold=args.hold, speaker=speaker).run()
     return 0

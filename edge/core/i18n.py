@@ -549,6 +549,7 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "kiosk.spoken": ("{name},{words}", "{name}, {words}"),
     "kiosk.readers": ("读卡器:{readers}", "Readers: {readers}"),
     "kiosk.all_readers": ("全部读卡器", "all readers"),
+    "kiosk.unknown_reader": ("设备上没有读卡器 {readers}", "the device has no reader {readers}"),
     # weekly activity records, care notes, the term archive and the office's workbooks (issue 14, helper "records")
     "activities.category.tutoring": ("课业指导", "homework help"),
     "activities.category.questions": ("答疑解惑", "questions answered"),

@@ -141,7 +141,22 @@ async def test_only_the_readers_it_serves(device: Device) -> None:
         await until(pilot, lambda: bool(app.verdicts), "the gate's tap")
         await pilot.pause(0.2)
         assert [v.name for v in app.verdicts] == [name_of(device, device.evening_students()[1])]
-        assert "gate-in" in str(app.query_one("#kiosk-status").render())
+        assert "设备上没有读卡器" not in str(app.query_one("#kiosk-status").render())
+
+
+async def test_the_readers_go_by_the_names_the_device_gives_them_and_a_wrong_id_is_said(device: Device) -> None:
+    response = await device.client.get("/api/v1/health", headers=auth("guard"))
+    names = {r["id"]: r.get("name") or r["id"] for r in (await response.json())["readers"]}
+    app = kiosk(device, readers=["gate-in", "gate-inn"])
+    async with running(app) as pilot:
+        status = app.query_one("#kiosk-status")
+        await until(pilot, lambda: app.known_readers is not None, "the readers' names")
+        await pilot.pause()
+        text = str(status.render())
+        assert names["gate-in"] in text and "设备上没有读卡器 gate-inn" in text
+        await tap(device, "gate-in", device.card_of(device.evening_students()[0]))
+        await until(pilot, lambda: bool(app.verdicts), "the tap")
+        assert app.verdicts[-1].place == names["gate-in"]
 
 
 async def test_taps_before_it_connected_are_not_shown(device: Device) -> None:

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
+import aiohttp
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -73,6 +74,7 @@ class KioskApp(App[None]):
         self.verdicts: deque[Verdict] = deque(maxlen=KEPT)  # the latest shown, in order (tests, the bench)
         self._timer: Timer | None = None
         self._settled = False
+        self.known_readers: frozenset[str] | None = None  # the device's readers, once its health was read
         self.title = t("kiosk.title", lang)
 
     def compose(self) -> ComposeResult:
@@ -99,7 +101,21 @@ class KioskApp(App[None]):
     # -- the device ------------------------------------------------------------------------------
 
     def on_connected(self, message: Connected) -> None:
-        pass  # online once the snapshot comes: it proves the stream is the device's
+        # Online once the snapshot comes (it proves the stream is the device's); meanwhile, the
+        # readers' names as the device's configuration gives them (东门入口), for the status line.
+        self.read_names()
+
+    @work(name="reader-names", group="reader-names", exclusive=True, exit_on_error=False)
+    async def read_names(self) -> None:
+        try:
+            async with self.client.session.get(f"{self.client.url}/api/v1/health") as response:
+                body = await response.json() if response.status == 200 else {}
+            readers = {str(r["id"]): str(r.get("name") or "") for r in body.get("readers") or ()}
+        except (aiohttp.ClientError, OSError, TimeoutError, ValueError, KeyError, TypeError, AttributeError):
+            return  # the names are a nicety: the ids stand in for them
+        self.known_readers = frozenset(readers)
+        self.places.update({reader: name for reader, name in readers.items() if name})
+        self._status()
 
     def on_disconnected(self, message: Disconnected) -> None:
         self.online, self.head_seq = False, -1
@@ -123,9 +139,7 @@ class KioskApp(App[None]):
             self.head_seq = max(self.head_seq, item.seq)
             if item.kind != "tap" or (self.readers and item.reader_id not in self.readers):
                 continue
-            if item.reader_id and item.place:
-                self.places[item.reader_id] = item.place
-            shown = verdict(item, self.lang)
+            shown = verdict(item, self.lang, self.places.get(item.reader_id, ""))
             self.verdicts.append(shown)
             state = show(state, shown, now, self.hold)
             if self.speaker is not None:
@@ -158,6 +172,9 @@ class KioskApp(App[None]):
         served = sorted(self.readers)
         names = "、".join(self.places.get(r, r) for r in served) if served else t("kiosk.all_readers", self.lang)
         text = t("kiosk.readers", self.lang, readers=names)
+        unknown = sorted(self.readers - self.known_readers) if self.known_readers is not None else []
+        if unknown:  # a typo in --reader: this screen would stay empty without saying why
+            text += "  ·  " + t("kiosk.unknown_reader", self.lang, readers="、".join(unknown))
         if not self.online and self.offline_since is not None:
             text += "  ·  " + t("kiosk.offline_since", self.lang, since=f"{self.offline_since:%H:%M:%S}")
         self.query_one("#kiosk-status", Static).update(text)

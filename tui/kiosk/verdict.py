@@ -58,10 +58,11 @@ class Verdict:
         return t("kiosk.spoken", lang, name=self.name, words=self.words) if self.name else self.words
 
 
-def verdict(line: FeedLine, lang: str) -> Verdict:
+def verdict(line: FeedLine, lang: str, place: str = "") -> Verdict:
+    """`line` as the child reads it; `place` is the reader's configured name when the kiosk knows it."""
     mark, key = WORDS.get(line.outcome, (OK, "kiosk.ok") if line.signal == "ok" else (REFUSED, SEE_THE_GUARD))
     name = "" if line.outcome in NO_NAME else line.name
     if line.children:
         name = "、".join(line.children)
     detail = line.reason if line.outcome == "wrong_room" else ""
-    return Verdict(line.seq, name, mark, t(key, lang), detail, line.place, line.time)
+    return Verdict(line.seq, name, mark, t(key, lang), detail, place or line.place, line.time)

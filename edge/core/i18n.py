@@ -469,7 +469,7 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "office.day.no_session": ("没有这一场", "No such session"),
     "office.day.not_your_room": ("只能签您所看管教室的零报告", "You can sign only your own room's report"),
     "office.day.no_staff_id": ("您的账号未关联教职工编号,请联系管理员", "Your account has no staff id; ask the admin"),
-    "office.day.no_font": ("服务器未安装中文字体,无法生成 PDF(apt-get install fonts-noto-cjk);可用浏览器打印", "No Chinese font on the server for the PDF (apt-get install fonts-noto-cjk); print from the browser instead"),
+    "office.day.no_font": ("服务器无法生成 PDF:{why};可用浏览器打印或导出 XLSX", "The server cannot make the PDF: {why}; print from the browser or take the XLSX"),
     "office.formation.propose": ("生成编班方案", "Propose groups"),
     "office.formation.rule": ("规则:一个班报名满 40 人单独成组;不足的与本年级人数最少的班合并;一个年级不足 40 人并入相邻年级;每组约 40 人。", "The rule: a class of 40 or more applicants is a group of its own; a smaller class joins its grade's smallest; a grade under 40 joins an adjacent grade; about 40 a group."),
     "office.formation.count": ("学校复核通过及已安排:{n} 人,拟分 {groups} 组", "{n} school-approved or arranged, in {groups} groups"),

@@ -101,8 +101,8 @@ async def day_pdf(request: web.Request) -> web.Response:
         data = await asyncio.to_thread(
             pdf.day_pdf, reports, people.services, people.rooms, day, request[LANG]
         )
-    except pdf.NoFont:
-        raise Refused(409, "office.day.no_font") from None
+    except pdf.NoFont as missing:
+        raise Refused(409, "office.day.no_font", why=str(missing)) from None
     return web.Response(body=data, content_type="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="zero-reports-{day}.pdf"'})  # fmt: skip
 

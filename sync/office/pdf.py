@@ -2,7 +2,8 @@
 
 fpdf2 is pure Python and small (no pango or cairo, unlike weasyprint), and embeds only the glyphs
 used: a day's reports are a few kilobytes and ~0.3 s on this VM. No font is shipped or fetched;
-the first one of `FONTS` present is used, and without one the page says which package to install.
+the first one of `FONTS` present is used, and without one (or without fpdf2, an optional dependency
+since it brings Pillow) the page says what to install.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-
-from fpdf import FPDF
 
 from edge.core.i18n import t
 from edge.core.model import Room, Service
@@ -27,7 +26,7 @@ FONTS = (
 
 
 class NoFont(LookupError):
-    """No CJK font on this machine."""
+    """No CJK font on this machine, or no fpdf2 (an optional dependency: `rollcall[pdf]`)."""
 
 
 def font() -> tuple[Path, int]:
@@ -44,6 +43,10 @@ def day_pdf(
     day: date,
     lang: str,
 ) -> bytes:
+    try:
+        from fpdf import FPDF  # optional (Pillow comes with it): imported only when a PDF is asked for
+    except ImportError:
+        raise NoFont("no fpdf2: pip install 'rollcall[pdf]'") from None
     path, index = font()
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(True, margin=15)

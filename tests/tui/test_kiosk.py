@@ -132,6 +132,23 @@ async def test_a_burst_shows_the_latest_at_once_and_keeps_the_refused_child_belo
         assert app.query_one(RefusalStrip).display
 
 
+async def test_after_a_burst_everything_goes_in_its_time_even_when_a_child_taps_again(device: Device) -> None:
+    first, second = device.evening_students()[:2]
+    wrong = next(r for r in device.school.rooms if r != room_of(device, first) and r.startswith("r3"))
+    app = kiosk(device, hold=1.0)
+    async with running(app) as pilot:
+        taps = [{"reader_id": f"room-{wrong}", "uid": device.card_of(first)},
+                {"reader_id": "gate-in", "uid": device.card_of(second)}]  # fmt: skip
+        assert (await device.client.post("/api/v1/sim/taps", json=taps, headers=auth("sim"))).status == 201
+        await until(pilot, lambda: len(app.screen_state.refusals) == 1, "the refusal in the strip")
+        await tap(device, "gate-in", device.card_of(first))  # she tries again: her new tap replaces her line
+        await until(pilot, lambda: len(app.verdicts) == 3, "her second tap")
+        assert app.screen_state.refusals == ()
+        panel = app.query_one(VerdictPanel)
+        await until(pilot, lambda: panel.shown is None and not app.query_one(RefusalStrip).display, "the screen to clear")
+        assert "请刷卡" in shown(app)
+
+
 async def test_only_the_readers_it_serves(device: Device) -> None:
     student = device.evening_students()[0]
     app = kiosk(device, readers=["gate-in"])

@@ -73,6 +73,8 @@ class KioskApp(App[None]):
         self.places: dict[str, str] = {}  # reader id -> what the device calls it (a configured name, when it has one)
         self.verdicts: deque[Verdict] = deque(maxlen=KEPT)  # the latest shown, in order (tests, the bench)
         self._timer: Timer | None = None
+        self._timer_due = 0.0
+        self._status_text = ""
         self._settled = False
         self.known_readers: frozenset[str] | None = None  # the device's readers, once its health was read
         self.title = t("kiosk.title", lang)
@@ -152,15 +154,25 @@ class KioskApp(App[None]):
     def watch_screen_state(self, state: Screen) -> None:
         self.query_one(VerdictPanel).shown = state.current
         self.query_one(RefusalStrip).refusals = state.refusals
+        self._arm(state)
+
+    def _arm(self, state: Screen) -> None:
+        # One timer, aimed at the first thing to go; a new tap rarely moves that earlier, so in a rush
+        # the timer is not made again for every tap (its expiry sets the next one).
+        due = state.next_change()
+        if due is None or (self._timer is not None and self._timer_due <= due):
+            return
         if self._timer is not None:
             self._timer.stop()
-            self._timer = None
-        due = state.next_change()
-        if due is not None:
-            self._timer = self.set_timer(max(due - self.now(), 0.0) + 0.01, self._expire)
+        self._timer_due = due
+        self._timer = self.set_timer(max(due - self.now(), 0.0) + 0.01, self._expire)
 
     def _expire(self) -> None:
-        self.screen_state = expire(self.screen_state, self.now())
+        self._timer = None
+        state = expire(self.screen_state, self.now())
+        if state is self.screen_state:  # what it was aimed at went otherwise (the same child tapped again)
+            self._arm(state)
+        self.screen_state = state
 
     # -- painting --------------------------------------------------------------------------------
 
@@ -177,4 +189,6 @@ class KioskApp(App[None]):
             text += "  ·  " + t("kiosk.unknown_reader", self.lang, readers="、".join(unknown))
         if not self.online and self.offline_since is not None:
             text += "  ·  " + t("kiosk.offline_since", self.lang, since=f"{self.offline_since:%H:%M:%S}")
-        self.query_one("#kiosk-status", Static).update(text)
+        if text != self._status_text:  # an update lays the screen out again: not for every tap
+            self._status_text = text
+            self.query_one("#kiosk-status", Static).update(text)

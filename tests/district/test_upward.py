@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -37,21 +37,25 @@ step = st.one_of(
 day = st.lists(st.tuples(st.integers(1, 40), step), max_size=60)
 
 
+def console(kind: str, who: str, where: str, c: Context) -> Decision:
+    if kind == "found":
+        return decide_check_in(who, c, "找到了", found=True)
+    if kind == "check_in":
+        return decide_check_in(who, c, "忘带卡")
+    if kind == "excuse":
+        return decide_excuse(who, c, "家长来电")
+    return decide_sign(who, where, c)
+
+
 def live(steps: list[tuple[int, tuple[str, str, str]]]) -> Story:
     story, now = Story(school=DAY_SCHOOL, readers=DAY_READERS), FIRST
     for minutes, (kind, who, where) in steps:
         now += timedelta(minutes=minutes)
-        deciders: dict[str, Callable[[Context], Decision]] = {
-            "found": lambda c, s=who: decide_check_in(s, c, "找到了", found=True),
-            "check_in": lambda c, s=who: decide_check_in(s, c, "忘带卡"),
-            "excuse": lambda c, s=who: decide_excuse(s, c, "家长来电"),
-            "sign": lambda c, s=who, by=where: decide_sign(s, by, c),
-        }
         try:
             if kind == "tap":
                 story.tap(where, CARD[who], now)
             else:
-                story.act(deciders[kind], now)
+                story.act(partial(console, kind, who, where), now)
         except ActionError:
             continue  # refused at the console: nothing recorded
     return story

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 
-.PHONY: demo test test-dates lint bench bundle clean
+.PHONY: demo test test-dates lint bench bundle screenshots clean
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ bench: $(READY)  ## benchmarks, each beside its reference measured in the same r
 
 bundle: $(READY)  ## wheels for an offline install (needs PyPI): make bundle ARGS="--arch aarch64"
 	$(BIN)/python systemd/bundle.py --out dist/bundle $(ARGS)
+
+screenshots: $(READY)  ## the README's PNGs in docs/screens/ from real runs in tmux (about 35 s; tmux, fonts-noto-cjk)
+	$(BIN)/python -m tests.screens.shoot $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

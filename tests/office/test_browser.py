@@ -41,9 +41,13 @@ async def browser() -> AsyncIterator[Any]:
         await found.close()
 
 
+FETCHED: list[str] = []  # every address a page asked for: nothing outside the campus server
+
+
 async def page_as(browser: Any, office: Office, username: str) -> Any:
     context = await browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     page = await context.new_page()
+    page.on("request", lambda request: FETCHED.append(request.url))
     await page.goto(str(office.server.make_url("/office/")))
     assert "/office/login" in page.url  # signed out: sent to sign in
     await page.fill("input[name=username]", username)
@@ -151,6 +155,7 @@ async def test_an_xlsx_upload_with_a_bad_row_shows_the_row(
     sheet.cell(row=4, column=header.index(next(h for h in header if "性别" in str(h) or "gender" in str(h).lower())) + 1,
                value="未知")  # fmt: skip
     book.save(path)
+    FETCHED.clear()
     clerk = await page_as(browser, office, "office1")
     await clerk.click("nav >> text=名单导入")
     await clerk.select_option("select[name=kind]", "roster")
@@ -166,3 +171,8 @@ async def test_an_xlsx_upload_with_a_bad_row_shows_the_row(
     await clerk.click(f"a[href='/office/children/{CHILD.id}']")
     await clerk.wait_for_selector("text=导出该生全部信息")
     await shot(clerk, "child")
+    origin = str(office.server.make_url("/"))
+    assert FETCHED and all(url.startswith(origin) for url in FETCHED), [
+        u for u in FETCHED if not u.startswith(origin)
+    ]
+    assert any(url.endswith(".css") or "office.css" in url for url in FETCHED)

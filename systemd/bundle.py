@@ -12,8 +12,9 @@ compiler cannot be built for another machine here, so that platform is reported 
 exit status is 1) while the complete platforms stay usable.
 
 The folder holds the wheels, `requirements-ARCH.txt` (each file pinned with its sha256, so the device
-installs exactly the set resolved here: `pip install --require-hashes`), `manifest.json` (what was
-built, for which platforms, what is missing and why) and `SHA256SUMS` over all of it.
+installs exactly the set resolved here: `pip install --require-hashes`; on the 64-bit platforms with the
+school server's extra), `manifest.json` (what was built, for which platforms, what is missing and why)
+and `SHA256SUMS` over all of it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from typing import TextIO
 
 REPO = Path(__file__).resolve().parents[1]
 ARCHES = ("aarch64", "armv7l", "x86_64")
+# Where the school server may run, the bundle holds its extra too (`rollcall[server]`): a 32-bit Pi is a
+# device only (the server's argon2 needs cffi, which has no armv7l wheel on PyPI).
+SERVER_ARCHES = ("aarch64", "x86_64")
 # manylinux wheels declare the oldest glibc they need; Debian 12's is 2.36, CentOS 7's 2.17 the oldest built for.
 GLIBC_NEWEST, GLIBC_OLDEST = 36, 17
 NOT_FOUND = re.compile(r"No matching distribution found for (\S+)")
@@ -255,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
             platforms = []
             for arch in arches:
                 say(f"resolving for {arch}, CPython {args.python}")
-                platforms.append(resolve(arch, args.python, [str(rollcall), *args.extra], work, built))
+                program = f"{rollcall}[server]" if arch in SERVER_ARCHES else str(rollcall)
+                platforms.append(resolve(arch, args.python, [program, *args.extra], work, built))
             write_bundle(args.out, rollcall, platforms, args.python, built)
     except BundleError as error:
         say(f"bundle.py: {error}", sys.stderr)

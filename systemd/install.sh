@@ -240,6 +240,10 @@ elif manifest["python"] != "{}.{}".format(*sys.version_info[:2]):
 PY
 ) || true
     [[ -z $problem ]] || { echo "install.sh: the bundle $OFFLINE $problem" >&2; exit 1; }
+    if [[ $ROLE == server && $arch == armv7l ]]; then
+        echo "install.sh: --server: the school server needs a 64-bit system (aarch64 or x86_64); this one is armv7l" >&2
+        exit 1
+    fi
     BUNDLE_REQUIREMENTS=$OFFLINE/requirements-$arch.txt
     wheels=("$OFFLINE"/rollcall-*.whl)
     if ((${#wheels[@]} != 1)) || [[ ! -e ${wheels[0]} || ! -r $BUNDLE_REQUIREMENTS ]]; then
@@ -281,7 +285,9 @@ install_program() {
             trap 'rm -rf "$BUILD"' EXIT
         fi
         run copy_source "$BUILD"
-        run "$ROOT$VENV/bin/pip" install --quiet --disable-pip-version-check "$BUILD"
+        local program=$BUILD
+        [[ $ROLE == server ]] && program="${BUILD}[server]"  # the office's password hashing
+        run "$ROOT$VENV/bin/pip" install --quiet --disable-pip-version-check "$program"
         # The version number does not change with each commit: replace the program itself every time.
         run "$ROOT$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps --force-reinstall "$BUILD"
     fi

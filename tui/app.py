@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -19,13 +21,22 @@ from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import App
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
+from textual.logging import TextualHandler
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
 from edge.core.i18n import t
 from tui import tasks
-from tui.board import Board, gone_offline, with_events, with_health, with_refresh, with_snapshot
+from tui.board import (
+    Board,
+    gone_offline,
+    urgent_alerts,
+    with_events,
+    with_health,
+    with_refresh,
+    with_snapshot,
+)
 from tui.client import EdgeClient
 from tui.keys import navigation
 from tui.messages import (
@@ -48,6 +59,7 @@ from tui.rows import FeedLine
 from tui.screens.alerts import AlertsScreen
 from tui.screens.devices import DevicesScreen
 from tui.screens.live import LiveScreen
+from tui.screens.note_dialog import NoteDialog
 from tui.screens.pickup import PickupScreen
 from tui.screens.report import ReportScreen
 from tui.screens.rooms import RoomsScreen
@@ -56,6 +68,20 @@ from tui.text import localise
 from tui.widgets.student_picker import StudentPicker
 
 log = logging.getLogger("rollcall.tui")
+
+UNDO_MINUTES = 10  # a wrong key noticed at once is taken back at once; later it is the office's correction
+UNDOABLE = ("found", "release", "excuse", "assign_card")
+
+
+@dataclass(frozen=True, slots=True)
+class Undoable:
+    """An action this console took that the guard may still take back."""
+
+    at: float  # the console's monotonic clock
+    kind: str
+    event: str  # its event's uuid
+    who: str
+
 
 RESTART_AFTER = 2.0  # s before a failed stream or refresh worker starts again
 
@@ -68,7 +94,9 @@ class GuardApp(App[None]):
         "pickup": PickupScreen, "report": ReportScreen, "devices": DevicesScreen,
     }  # fmt: skip
     DEFAULT_MODE = "live"
-    BINDINGS: ClassVar[list[BindingType]] = navigation()
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *navigation(), Binding("m", "toggle_mute", show=False), Binding("u", "undo", show=False),
+    ]
 
     board: reactive[Board] = reactive(Board)
     """Everything known about the device; screens watch it."""
@@ -80,19 +108,27 @@ class GuardApp(App[None]):
         lang: str = "zh",
         export_dir: Path | None = None,
         clock: Callable[[], datetime] = datetime.now,
+        bell: bool = True,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         self.lang = lang
         self.client = EdgeClient(url, token, lang)
         self.inbox = Inbox()
         self.export_dir = export_dir or Path.home() / "rollcall-exports"
+        self.monotonic = monotonic  # the status bar's clock ticks on it between the device's news
         self.clock = clock  # the console's own clock, for "offline since HH:MM"
         self.refresh_due = asyncio.Event()  # set when sessions and alerts should be read again
         self.title = t("tui.title", lang)
         self._settled = False
+        self.undoable: list[Undoable] = []
+        self._rung_for: frozenset[tuple[str, str, str]] | None = None  # urgent alerts already heard
         localise(self)
+        if not bell:
+            self.board = replace(self.board, muted=True)
 
     async def on_mount(self) -> None:
+        self._quiet_terminal_logs()
         await self.client.open()
         self.follow_stream()
         self.keep_fresh()
@@ -110,6 +146,20 @@ class GuardApp(App[None]):
     async def on_unmount(self) -> None:
         self.workers.cancel_all()
         await self.client.close()
+        root = logging.getLogger()
+        root.removeHandler(self._textual_log)
+        for handler in self._terminal_logs:
+            root.addHandler(handler)
+
+    def _quiet_terminal_logs(self) -> None:
+        """Log lines written to the terminal land on top of the screen (an INFO line across the big
+        panel when the device went offline): while the console runs they go to Textual's log instead."""
+        root = logging.getLogger()
+        self._terminal_logs = [h for h in root.handlers if type(h) is logging.StreamHandler]  # not files
+        for handler in self._terminal_logs:
+            root.removeHandler(handler)
+        self._textual_log = TextualHandler()
+        root.addHandler(self._textual_log)
 
     # -- news from the workers: folded into the board --------------------------------------------
 
@@ -138,6 +188,22 @@ class GuardApp(App[None]):
 
     def on_refreshed(self, message: Refreshed) -> None:
         self.board = with_refresh(self.board, message.sessions, message.alerts, message.now)
+        self._ring_for_new_alerts()
+
+    def _ring_for_new_alerts(self) -> None:
+        """The terminal bell for each refresh that brings an urgent alert not heard before (not for
+        the ones already open when the console starts: those are on the screen)."""
+        urgent = urgent_alerts(self.board)
+        heard, self._rung_for = self._rung_for, urgent
+        if heard is not None and urgent - heard and not self.board.muted:
+            self.bell()
+
+    def action_toggle_mute(self) -> None:
+        self.board = replace(self.board, muted=not self.board.muted)
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C does not quit a Textual app: say how to, in the guard's language (Textual says it in English)."""
+        self.notify(t("tui.quit_hint", self.lang), title=t("tui.quit_title", self.lang))
 
     def on_health_read(self, message: HealthRead) -> None:
         self.board = with_health(self.board, message.health)
@@ -152,9 +218,41 @@ class GuardApp(App[None]):
                 picker.results = tuple(message.students)
 
     def on_done(self, message: Done) -> None:
-        result = message.result
-        self.notify(result.message, severity="information" if result.accepted else "error", timeout=8)
+        result, lang = message.result, self.lang
+        if message.what == "export":
+            self.notify(result.message, timeout=8)
+            return
+        # Said by the console from the outcome's code, in the guard's language: the device's own
+        # sentence names places and actors by id ("[guard:demo-guard]").
+        text = f"{t('outcome.' + result.outcome, lang)} {message.who}".strip() if result.outcome else result.message
+        if result.accepted and message.what in UNDOABLE and result.event:
+            self.undoable.append(Undoable(self.monotonic(), message.what, result.event, message.who))
+            text += "\n" + t("tui.undo.hint", lang, minutes=UNDO_MINUTES)
+        self.notify(text, severity="information" if result.accepted else "error", timeout=8)
         self.refresh_due.set()
+
+    def action_undo(self) -> None:
+        """Take back this console's last found, release, excuse or card assignment (within `UNDO_MINUTES`), with why."""
+        now = self.monotonic()
+        self.undoable = [u for u in self.undoable if now - u.at <= UNDO_MINUTES * 60]
+        if not self.undoable:
+            self.notify(t("tui.undo.nothing", self.lang, minutes=UNDO_MINUTES), severity="warning")
+            return
+        last = self.undoable[-1]
+        what = t(f"tui.undo.{last.kind}", self.lang)
+
+        def send(reason: str | None) -> None:
+            if reason is None:
+                return
+            if not reason:
+                self.notify(t("tui.undo.reason_needed", self.lang), severity="error")
+                return
+            if last in self.undoable:
+                self.undoable.remove(last)
+            self.post_message(Act("correct", "", note=reason, who=last.who, event=last.event))
+
+        title = t("tui.undo.title", self.lang, what=what, name=last.who)
+        self.push_screen(NoteDialog(title, t("tui.undo.prompt", self.lang)), send)
 
     def on_failed(self, message: Failed) -> None:
         self.notify(message.message, title=t(f"tui.failed.{message.what}", self.lang), severity="error", timeout=10)

@@ -35,6 +35,7 @@ class Board:
     last_tap: FeedLine | None = None
     readers: Mapping[str, str] = field(default_factory=dict)  # reader id -> "up" | "down"
     health: Health | None = None
+    muted: bool = False  # the guard silenced the bell (the status bar says so on every screen)
 
 
 def with_snapshot(board: Board, snapshot: Snapshot) -> Board:
@@ -128,3 +129,28 @@ def totals(sessions: Iterable[SessionRow]) -> dict[str, int]:
                      "left_early", "picked_up", "walked_home", "still_waiting"):  # fmt: skip
             summed[name] = summed.get(name, 0) + session.count(name)
     return summed
+
+
+# Alerts a guard must act on at once: a child who should be here and is not, or not collected.
+URGENT = frozenset({"not_in_room", "missing", "left_without_leave", "not_picked_up"})
+
+# Of the children present in a session, these have left campus (or gone on to another session,
+# counted there): the rest are on campus now.
+GONE = ("picked_up", "walked_home", "left_early", "handed_over", "back_to_lessons")
+
+
+def alert_key(alert: AlertRow) -> tuple[str, str, str]:
+    """Which alert this is, across refreshes: its kind, session and child."""
+    return alert.kind, alert.session, alert.student.id if alert.student else ""
+
+
+def urgent_alerts(board: Board) -> frozenset[tuple[str, str, str]]:
+    return frozenset(alert_key(a) for a in board.alerts if a.kind in URGENT)
+
+
+def on_campus(board: Board) -> int:
+    """Children on campus now (在校人数): in the sessions on now, present and not gone, and those
+    through the gate who have not reached their room yet (the not-in-room alerts)."""
+    sessions = current_sessions(board)
+    inside = sum(max(s.count("present") - sum(s.count(g) for g in GONE), 0) for s in sessions)
+    return inside + sum(1 for a in board.alerts if a.kind == "not_in_room")

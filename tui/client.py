@@ -34,9 +34,10 @@ HEARTBEAT = 10.0  # s between WebSocket pings: a pulled cable is noticed within 
 class ApiError(Exception):
     """The device refused a request; `message` is its sentence for a person."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, refusal: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.refusal = dict(refusal or {})  # the rules' own code and parameters, when the rules refused
 
 
 class Unreachable(Exception):
@@ -151,10 +152,15 @@ async def _error(response: aiohttp.ClientResponse) -> ApiError:
     try:
         body = await response.json(content_type=None)
         error = body["error"]
-        return ApiError(response.status, str(error["code"]), str(error["message"]))
+        refusal = body.get("refusal")
+        refusal = {str(k): str(v) for k, v in refusal.items()} if isinstance(refusal, dict) else None
+        return ApiError(response.status, str(error["code"]), str(error["message"]), refusal)
     except (ValueError, KeyError, TypeError, aiohttp.ContentTypeError):
         return ApiError(response.status, "http", f"HTTP {response.status} {response.reason or ''}".strip())
 
 
 def _result(body: Mapping[str, Any]) -> ActionResult:
-    return ActionResult(bool(body.get("accepted", False)), str(body.get("message", "")), str(body.get("outcome", "")))
+    raw = body.get("event")
+    event: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    return ActionResult(bool(body.get("accepted", False)), str(body.get("message", "")), str(body.get("outcome", "")),
+                        str(event.get("uuid") or ""), str(event.get("reason") or ""))  # fmt: skip

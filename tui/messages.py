@@ -72,10 +72,11 @@ class Found(Message):
 
 @dataclass
 class Done(Message):
-    """An action's answer: accepted or refused, in the device's sentence."""
+    """An action's answer: accepted or refused (the device's outcome, said by the console)."""
 
     what: str
     result: ActionResult
+    who: str = ""
 
 
 @dataclass
@@ -97,8 +98,9 @@ class Act(Message):
     student_id: str
     guardian_id: str = ""
     uid: str = ""
-    note: str = ""
+    note: str = ""  # for `correct`: the reason
     who: str = ""  # the child's name, for the answer shown to the guard
+    event: str = ""  # for `correct`: the uuid of the event taken back
 
 
 @dataclass

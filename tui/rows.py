@@ -158,6 +158,8 @@ class ActionResult:
     accepted: bool
     message: str
     outcome: str = ""
+    event: str = ""  # the event's uuid: what an undo corrects
+    reason: str = ""
 
 
 def _text(raw: Mapping[str, Any], key: str) -> str:

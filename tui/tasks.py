@@ -16,7 +16,7 @@ from pathlib import Path
 
 from textual.message import Message
 
-from edge.core.i18n import t
+from edge.core.i18n import CATALOGUE, t
 from tui.client import ApiError, EdgeClient, Unreachable
 from tui.messages import Act, Done, Export, Failed, Found, HealthRead, Refreshed, ReportRead, Search, Sign
 from tui.rows import ActionResult
@@ -28,9 +28,16 @@ IDLE_READ = 15.0  # s: alerts also fall due with time alone (a headcount at star
 HEALTH_EVERY = 10.0  # s
 
 
-def _failure(what: str, error: Exception, lang: str) -> Failed:
+def _failure(what: str, error: Exception, lang: str, who: str = "") -> Failed:
+    """A failure in the guard's words: the rules' refusal by its code, never the device's English sentence."""
     if isinstance(error, Unreachable):
         return Failed(what, t("tui.error.unreachable", lang))
+    if isinstance(error, ApiError):
+        params = dict(error.refusal) | {"who": who or t("tui.refusal.child", lang)}
+        for key in (f"refusal.{params.get('code', '')}", f"refusal.{error.code}"):
+            if key in CATALOGUE:
+                return Failed(what, t(key, lang, **params))
+        return Failed(what, t("refusal.other", lang, status=error.status))
     return Failed(what, str(error))
 
 
@@ -64,19 +71,21 @@ async def act(client: EdgeClient, intent: Act, post: Post) -> None:
         fields["guardian_id"] = intent.guardian_id
     elif intent.kind == "assign_card":
         fields["uid"] = intent.uid
+    elif intent.kind == "correct":
+        fields = {"event": intent.event, "reason": intent.note}
     else:
         fields["note"] = intent.note
     try:
-        post(Done(intent.kind, await client.act(intent.kind, **fields)))
+        post(Done(intent.kind, await client.act(intent.kind, **fields), intent.who))
     except (Unreachable, ApiError) as error:
-        post(_failure(intent.kind, error, client.lang))
+        post(_failure(intent.kind, error, client.lang, intent.who))
 
 
 async def sign(client: EdgeClient, intent: Sign, post: Post) -> None:
     try:
         post(Done("sign", await client.sign(intent.session_id, intent.staff_id)))
     except (Unreachable, ApiError) as error:
-        post(_failure("sign", error, client.lang))
+        post(_failure("sign", error, client.lang, intent.staff_id))
 
 
 SEARCH_PAUSE = 0.25  # s: typing "zhang" is one search, not five

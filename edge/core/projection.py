@@ -148,6 +148,12 @@ class Projection:
                 record = attendance(session, student)
                 if record.present_at == event.data.get("present_at"):
                     record.present_at, record.late = "", False  # missing again
+            elif event.data.get("undo") == Outcome.EXCUSED:
+                attendance(session, student).excused = False  # expected again (issue 12: undo at the console)
+            elif event.data.get("undo") == Outcome.CARD_ASSIGNED:
+                if self.state.cards.get(str(event.data.get("uid", ""))) == student:
+                    del self.state.cards[str(event.data["uid"])]  # the card is nobody's again
+                    changed.add(("card", str(event.data["uid"])))
             else:
                 for child, child_session, closes in _leavers(event):
                     seen(child, on_campus=True)  # taken back: she is here after all

@@ -236,9 +236,10 @@ def _unsigned_past(room_id: str, ctx: Context) -> str:
 class ActionError(ValueError):
     """An action that cannot apply: the message names what was wrong, `code` says it for a program."""
 
-    def __init__(self, message: str, code: str = "action_refused") -> None:
+    def __init__(self, message: str, code: str = "action_refused", **params: str) -> None:
         super().__init__(message)
         self.code = code
+        self.params = params  # what a console needs to say it in its own words (`refusal.<code>`)
 
 
 def decide_check_in(student: str, ctx: Context, note: str = "", found: bool = False) -> Decision:
@@ -247,11 +248,12 @@ def decide_check_in(student: str, ctx: Context, note: str = "", found: bool = Fa
     data: dict[str, Any] = {"session": session.id, "note": note}
     record = ctx.attendance(session, student)
     if record.left_at:
-        raise ActionError(f"student {student} already left at {record.left_at[11:16]}", "already_left")
+        raise ActionError(f"student {student} already left at {record.left_at[11:16]}", "already_left",
+                          at=record.left_at[11:16])  # fmt: skip
     if found:
         if record.present_at:
             raise ActionError(f"student {student} is not missing: present since {record.present_at[11:16]}",
-                              "not_missing")  # fmt: skip
+                              "not_missing", at=record.present_at[11:16])  # fmt: skip
         return Decision(Outcome.FOUND, "found", student, data | _reopens(student, ctx))
     if record.present_at:
         return Decision(Outcome.ALREADY_IN, "already_checked_in", student, data)
@@ -270,10 +272,12 @@ def decide_release(student: str, guardian_id: str, ctx: Context) -> Decision:
         raise ActionError(f"student {student} has no session now", "no_session_now")
     record = ctx.attendance(session, student)
     if record.left_at:
-        raise ActionError(f"student {student} already left at {record.left_at[11:16]}", "already_left")
+        raise ActionError(f"student {student} already left at {record.left_at[11:16]}", "already_left",
+                          at=record.left_at[11:16])  # fmt: skip
     if not _here(student, session, ctx):
         state = "is on leave" if ctx.excused(session, student) else "has not arrived (not in the room, not through the gate)"
-        raise ActionError(f"student {student} {state}: nobody can be released who is not here", "not_here")
+        raise ActionError(f"student {student} {state}: nobody can be released who is not here",
+                          "on_leave" if ctx.excused(session, student) else "not_here")  # fmt: skip
     child = [_closing(student, session, ctx)]
     if not guardian.may_pick_up or student not in guardian.children:
         return Decision(Outcome.UNAUTHORISED_PICKUP, "not_authorised", guardian_id, {"children": child})
@@ -313,11 +317,12 @@ def decide_assign_card(uid: str, student: str, ctx: Context) -> Decision:
     return Decision(Outcome.CARD_ASSIGNED, "console", student, {"uid": uid})
 
 
-CORRECTABLE = (Outcome.PICKED_UP, Outcome.FOUND)
+CORRECTABLE = (Outcome.PICKED_UP, Outcome.FOUND, Outcome.EXCUSED, Outcome.CARD_ASSIGNED)
 
 
 def decide_correct(target: Event | None, reason: str, ctx: Context) -> Decision:
-    """Take back a release (the child is here after all) or a "found" (she is missing again), with why.
+    """Take back a release (the child is here after all), a "found" (she is missing again), an excuse
+    (she is expected again) or a card given to the wrong child (it is nobody's again), with why.
 
     The correcting event carries what it undoes, so the projection reverses it from the log alone.
     """
@@ -327,15 +332,28 @@ def decide_correct(target: Event | None, reason: str, ctx: Context) -> Decision:
         raise ActionError("a correction needs its reason", "reason_required")
     if target.outcome not in CORRECTABLE:
         raise ActionError(f"event {target.seq} ({target.outcome.value}) cannot be corrected: only a release "
-                          "or a found can", "not_correctable")  # fmt: skip
+                          "or a found (or an excuse, a card assignment) can", "not_correctable")  # fmt: skip
     if target.uuid in ctx.state.corrections:
         raise ActionError(f"event {target.seq} was already corrected", "already_corrected")
     data: dict[str, Any] = {"target": target.uuid, "undo": target.outcome.value, "note": reason}
     if target.outcome is Outcome.FOUND:
-        data |= {"session": target.data.get("session", ""), "present_at": target.at.isoformat()}
+        session_id = str(target.data.get("session", ""))
+        present_at = target.at.isoformat()
+        held = ctx.state.attendance.get((session_id, target.subject))
+        if held and held.present_at and datetime.fromisoformat(held.present_at) == target.at:
+            present_at = held.present_at  # as the projection wrote it (the log may give the instant in UTC)
+        data |= {"session": session_id, "present_at": present_at}
+    elif target.outcome is Outcome.EXCUSED:
+        data |= {"session": target.data.get("session", "")}
+    elif target.outcome is Outcome.CARD_ASSIGNED:
+        data |= {"uid": target.data.get("uid", "")}
     else:
         data |= {"children": list(target.data.get("children", []))}
-    return Decision(Outcome.CORRECTED, target.outcome.value, target.subject, data)
+    # The reason names what was taken back ("excused" alone is the excuse's own reason, so not that).
+    reason_code = {Outcome.EXCUSED: "excuse_taken_back", Outcome.CARD_ASSIGNED: "card_taken_back"}.get(
+        target.outcome, target.outcome.value
+    )
+    return Decision(Outcome.CORRECTED, reason_code, target.subject, data)
 
 
 def _session_of(student: str, ctx: Context) -> Session:

@@ -90,7 +90,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except ApiError as error:
         return error_response(error.status, error.code, str(error), error.extra)
     except ActionError as error:
-        return error_response(422, "action_refused", str(error))
+        # `refusal` names the rule's own code and its parameters, so a console says it in its language.
+        return error_response(422, "action_refused", str(error), {"refusal": {"code": error.code, **error.params}})
     except DatasetRefused as error:
         return error_response(_DATASET_STATUS.get(error.code, 422), error.code, str(error))
     except StorageError as error:

@@ -108,7 +108,8 @@ async def small(tmp_path: Path) -> AsyncIterator[Device]:
 
 def assert_error(status: int, body: Any, expected_status: int, code: str, words: str) -> None:
     assert status == expected_status, body
-    assert set(body) <= {"error", "epoch"} and set(body["error"]) == {"code", "message"}
+    # `epoch`: the feed's 409; `refusal`: the rules' own code and parameters, for a console to say in its language
+    assert set(body) <= {"error", "epoch", "refusal"} and set(body["error"]) == {"code", "message"}
     assert body["error"]["code"] == code
     assert words in body["error"]["message"]
 

@@ -58,9 +58,12 @@ def url_of(device: Device) -> str:
     return str(device.client.make_url("")).rstrip("/")
 
 
-def console(device: Device | str, lang: str = "zh", export_dir: Path | None = None) -> GuardApp:
+def console(
+    device: Device | str, lang: str = "zh", export_dir: Path | None = None, monotonic: Callable[[], float] | None = None
+) -> GuardApp:
+    """The console on `device`, its clocks fixed (the status bar's seconds do not tick unless `monotonic` is given)."""
     url = device if isinstance(device, str) else url_of(device)
-    return GuardApp(url, TOKENS["guard"], lang, export_dir, clock=lambda: CONSOLE_NOW)
+    return GuardApp(url, TOKENS["guard"], lang, export_dir, clock=lambda: CONSOLE_NOW, monotonic=monotonic or (lambda: 0.0))
 
 
 @asynccontextmanager

@@ -72,7 +72,8 @@ def test_building_the_command_line_loads_no_textual() -> None:
     """`rollcall edge` builds the same parser, which lists `rollcall tui`: that must not load the console."""
     script = "import sys; from edge.cli.main import build_parser; build_parser(); print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'tui')))"
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60).stdout
-    assert out.strip() == "['tui', 'tui.cli']"
+    loaded = eval(out)  # noqa: S307 (our own subprocess's printed list)
+    assert "tui.cli" in loaded and not [m for m in loaded if m.split(".")[0] in ("textual", "rich")], loaded
 
 
 def test_the_demo_is_told_which_console_to_open() -> None:

@@ -67,7 +67,9 @@ async def test_the_console_shows_the_whole_school_and_acts_through_the_server(sc
         await until(pilot, lambda: screen.highlighted is not None and screen.highlighted.student is not None, "alerts")
         found = screen.highlighted
         assert found is not None and found.student is not None
-        await pilot.press("f")  # forwarded to the device, recorded there, pulled back
+        await pilot.press("f")
+        await until(pilot, lambda: type(app.screen).__name__ == "ConfirmDialog", "the question")
+        await pilot.press("enter")  # forwarded to the device, recorded there, pulled back
         await until(pilot, lambda: any(n.severity == "information" for n in app._notifications), "the answer")
         await until(pilot, lambda: found.student.id in [line.subject for line in app.board.feed], "the found event",
                     seconds=20)  # fmt: skip

@@ -61,6 +61,8 @@ async def pickup(device: Device, app: GuardApp, pilot: Pilot[None]) -> None:
     # Something happens at 19:35 (she taps at the gate again), so the device's time on the screen does
     # not depend on when the console last polled: a jump of the clock alone raises no event now.
     await tap(device, "gate-in", device.card_of(student))
+    # The status bar's counts come with the next read of the sessions: wait for it, not for luck.
+    await until(pilot, lambda: any(s.count("still_waiting") for s in app.board.sessions), "her waiting counted")
     await pilot.press("f4")
     await pilot.press(*student)
     picker = app.screen.query_one(StudentPicker)

@@ -18,6 +18,7 @@ from tui.board import Board
 from tui.messages import Act
 from tui.rows import AlertRow
 from tui.screens.base import BoardScreen
+from tui.screens.confirm_dialog import ConfirmDialog
 from tui.screens.note_dialog import NoteDialog
 from tui.text import tr
 
@@ -106,8 +107,16 @@ class AlertsScreen(BoardScreen):
 
     def action_found(self) -> None:
         alert = self.highlighted
-        if alert is not None and alert.student is not None:
-            self.post_message(Act("found", alert.student.id, who=alert.student.name))
+        if alert is None or alert.student is None:
+            return
+        student = alert.student  # bound now: the list may re-sort while the dialog is open
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.post_message(Act("found", student.id, who=student.name))
+
+        question = tr(self, "tui.confirm.found", name=student.name, klass=student.class_name)
+        self.app.push_screen(ConfirmDialog(question, tr(self, "tui.confirm.found_detail")), confirmed)
 
     def action_excuse(self) -> None:
         self._with_note("excuse", "tui.note.excuse")

@@ -9,7 +9,7 @@ from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from tui.board import Board
+from tui.board import Board, on_campus, urgent_alerts
 from tui.text import localise, tr
 from tui.widgets.status_bar import StatusBar
 
@@ -57,6 +57,9 @@ class BoardScreen(Screen[None]):
         status.title = f"{tr(self, 'tui.title')} · {tr(self, self.TITLE_KEY)}"
         status.online, status.offline_since = board.online, board.offline_since
         status.problem, status.device_now = board.problem, board.device_now
+        status.open_alerts, status.urgent_alerts = len(board.alerts), len(urgent_alerts(board))
+        status.on_campus = on_campus(board) if board.sessions else None
+        status.muted = board.muted
         self.show(board)
 
     def show(self, board: Board) -> None:

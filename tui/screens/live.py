@@ -12,6 +12,8 @@ from tui.messages import Act
 from tui.rows import StudentHit
 from tui.screens.assign_dialog import AssignDialog
 from tui.screens.base import BoardScreen
+from tui.screens.confirm_dialog import ConfirmDialog
+from tui.text import tr
 from tui.widgets.counts import Counts
 from tui.widgets.feed import Feed
 from tui.widgets.last_tap import LastTap
@@ -33,6 +35,7 @@ class LiveScreen(BoardScreen):
     def show(self, board: Board) -> None:
         self.query_one(LastTap).line = board.last_tap
         self.query_one(Counts).sessions = current_sessions(board)
+        self.query_one(Counts).set_class(not board.online, "-stale")  # the last counts known, dimmed
         self.query_one(Feed).lines_shown = board.feed
         can_assign = board.last_tap is not None and board.last_tap.unknown_card
         if can_assign != self._could_assign:
@@ -54,7 +57,14 @@ class LiveScreen(BoardScreen):
         uid = tap.card_uid
 
         def assign(student: StudentHit | None) -> None:
-            if student is not None:
-                self.post_message(Act("assign_card", student.id, uid=uid, who=student.name))
+            if student is None:
+                return
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self.post_message(Act("assign_card", student.id, uid=uid, who=student.name))
+
+            question = tr(self, "tui.confirm.assign", uid=uid, name=student.name, klass=student.class_name)
+            self.app.push_screen(ConfirmDialog(question), confirmed)
 
         self.app.push_screen(AssignDialog(uid), assign)

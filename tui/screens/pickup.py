@@ -102,6 +102,7 @@ class PickupScreen(BoardScreen):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self.post_message(Act("release", student.id, guardian_id=guardian.id, who=student.name))
-                self._next_family()
+                if guardian.may_pick_up:  # after a refusal the child stays on the desk, for the right adult
+                    self._next_family()
 
         self.app.push_screen(ReleaseDialog(student, guardian), confirmed)

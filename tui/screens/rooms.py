@@ -31,6 +31,7 @@ class RoomsScreen(BoardScreen):
         # (the whole day is on the zero reports screen).
         sessions = current_sessions(board)
         table: DataTable[str | Text] = self.query_one("#rooms", DataTable)
+        table.set_class(not board.online, "-stale")
         row = table.cursor_row
         table.clear()
         for session in sessions:

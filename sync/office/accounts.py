@@ -14,11 +14,19 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlite_utils import Database
 
+from edge.web.settings import ConfigError
 from sync.office.roles import HOMEROOM, ROLES
+
+try:
+    from argon2 import PasswordHasher
+    from argon2.exceptions import InvalidHashError, VerificationError
+except ImportError as missing:  # the school server's extra: a device runs without it
+    raise ConfigError(
+        "the school server needs argon2-cffi for the office's passwords: pip install 'rollcall[server]'"
+        " (sudo systemd/install.sh --server does; the server needs a 64-bit system)"
+    ) from missing
 
 IDLE = timedelta(hours=2)  # an office left open over lunch signs out
 LIFETIME = timedelta(hours=12)  # a school day, the evening study included

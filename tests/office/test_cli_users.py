@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +69,16 @@ def test_a_short_password_is_refused(tmp_path: Path, capsys: Any, monkeypatch: p
     monkeypatch.setenv("ROLLCALL_PASSWORD", "short")
     assert main(["server", "user", "add", "o1", "--role", "office", "--config", str(_config(tmp_path))]) == 2
     assert "password: at least 10 characters" in capsys.readouterr().err
+
+
+def test_a_server_without_its_extra_says_what_to_install_in_one_line(tmp_path: Path) -> None:
+    # As on a machine with `pip install rollcall` only (a device): argon2 cannot be imported.
+    script = (
+        "import sys; sys.modules['argon2'] = None\n"
+        "from edge.cli.main import main\n"
+        f"sys.exit(main(['server', '--config', {str(_config(tmp_path))!r}]))\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert ran.returncode == 2, ran.stderr
+    assert "Traceback" not in ran.stderr and len(ran.stderr.strip().splitlines()) == 1
+    assert "pip install 'rollcall[server]'" in ran.stderr

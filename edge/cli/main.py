@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import logging
 import os
@@ -103,6 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help="serve the demo device's API there (printing its tokens) and keep running until stopped",
     )
+    demo.add_argument(
+        "--office",
+        type=_listen,
+        default="127.0.0.1:8480",
+        metavar="HOST:PORT",
+        help="serve the school office's pages there, with the sample school (default 127.0.0.1:8480)",
+    )
+    demo.add_argument("--no-office", dest="office", action="store_const", const=None,
+                      help="play the day without the school office's pages")  # fmt: skip
     _lang(demo)
     demo.set_defaults(run=_demo)
 
@@ -230,7 +240,12 @@ def _demo(args: argparse.Namespace, lang: str) -> int:
         seed=args.seed, speed=args.speed, day=args.date, lang=lang, data_dir=args.data, listen=args.listen,
         console=console, start_at=args.start_at,
     )  # fmt: skip
-    asyncio.run(run_demo(options, sys.stdout))
+    with contextlib.ExitStack() as beside:
+        if args.office:
+            from edge.cli.demo_office import office_beside_demo
+
+            beside.enter_context(office_beside_demo(args.office, lang, sys.stdout))
+        asyncio.run(run_demo(options, sys.stdout))
     return 0
 
 

@@ -136,6 +136,14 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
         "API 地址 http://{address}(Ctrl-C 停止),例如:",
         "API at http://{address} (Ctrl-C stops it), for example:",
     ),
+    "demo.office": (
+        "学校办公室网页(示例学校;以下账号另存于 {signins}),各角色的登录账号:",
+        "The school office in a browser (the sample school; these sign-ins are kept in {signins}), a sign-in for each role:",
+    ),
+    "demo.office_failed": (
+        "学校办公室网页未能在 {listen} 启动({reason}),演示照常进行",
+        "The school office could not start at {listen} ({reason}); the demo plays on without it",
+    ),
     # the guard console (tui/)
     "tui.title": ("点名", "Rollcall"),
     "tui.screen.live": ("门口", "Gate"),

@@ -291,7 +291,15 @@ def bench_durability(folder: Path, kills: int) -> None:
 
 def main() -> None:
     # here: they import this module's helpers
-    from tests import bench_api, bench_readers, bench_sync, bench_tui
+    from tests import (
+        bench_api,
+        bench_formation,
+        bench_kiosk,
+        bench_office,
+        bench_readers,
+        bench_sync,
+        bench_tui,
+    )
 
     parser = argparse.ArgumentParser(prog="python -m tests.bench")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
@@ -305,7 +313,7 @@ def main() -> None:
     single: list[float] = []
     with tempfile.TemporaryDirectory(prefix="rollcall-bench-", dir=os.environ.get("BENCH_DIR")) as tmp:
         folder = Path(tmp)
-        steps: list[Callable[[], None]] = [
+        steps: list[Callable[[], object]] = [
             lambda: bench_tap_path(folder, taps),
             bench_zero_report,
             lambda: bench_rebuild(folder, events),
@@ -317,9 +325,12 @@ def main() -> None:
             lambda: bench_readers.bench_decoder(row, frames),
             lambda: bench_readers.bench_read_to_event(row, folder, reader_taps),
             lambda: bench_tui.bench_console(row, folder, rush_seconds),
+            lambda: bench_kiosk.bench_kiosk(row, folder, rush_seconds),
             lambda: single.append(bench_sync.bench_pull_one(row, folder, pulled)),
             lambda: bench_sync.bench_pull_twenty(row, folder, per_device, single[0]),
             lambda: bench_sync.bench_catchup(row, folder),
+            lambda: bench_formation.run(row),
+            lambda: asyncio.run(bench_office.run(7 if args.quick else 25, row)),
         ]
         for step in steps:
             step()

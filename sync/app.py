@@ -26,7 +26,7 @@ from edge.web.parse import query
 from edge.web.routing import APP_ROUTES, Route, json_ok
 from edge.web.serve import background, on_shutdown, stop
 from edge.web.settings import retention_cut
-from sync.api import actions, admin, health, live, sessions
+from sync.api import actions, admin, health, live, sessions, upward
 from sync.api.keys import SCHOOL
 from sync.config import ServerConfig
 from sync.office.app import create_office_app
@@ -35,7 +35,7 @@ from sync.store import ServerStore
 
 log = logging.getLogger("rollcall.api")
 
-FAMILIES = (health, live, sessions, actions, admin)
+FAMILIES = (health, live, sessions, actions, admin, upward)
 
 
 @dataclass(frozen=True, slots=True)

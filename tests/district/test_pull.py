@@ -45,12 +45,21 @@ DAY = EVENING.date()  # Monday 2026-11-30
 
 
 @pytest.fixture(scope="module")
-def district() -> Iterator[str]:
-    with pg.clusters("district", schools=2) as clusters:
-        dsn = clusters["district"].create_database("district")
-        with psycopg.connect(dsn) as conn:
+def servers() -> Iterator[dict[str, str]]:
+    """Two schools on PostgreSQL and the district: database dsns by cluster name."""
+    with pg.clusters("pg_a", "pg_b", "district", schools=3) as clusters:
+        dsns = {name: cluster.create_database("rollcall") for name, cluster in clusters.items()}
+        with psycopg.connect(dsns["district"]) as conn:
             replication.prepare_district(conn)
-        yield dsn
+        for name in ("pg_a", "pg_b"):
+            with psycopg.connect(dsns[name]) as conn:
+                replication.prepare_school(conn)
+        yield dsns
+
+
+@pytest.fixture
+def district(servers: dict[str, str]) -> str:
+    return servers["district"]
 
 
 @pytest.fixture
@@ -175,3 +184,56 @@ async def test_the_district_pulls_catches_up_a_missed_week_and_names_a_school_it
         with pytest.raises(pull.PullError, match="answers as school 'school'"):
             await pull.pull(http, pull.SchoolSource("S-X", str(running.client.make_url("")), SERVER_TOKENS["server"]),
                             district, DAY)  # fmt: skip
+
+
+async def test_three_schools_two_replicated_one_pulled_one_offline_for_a_week(
+    campus: tuple[Running, SimClock], servers: dict[str, str]
+) -> None:
+    """The issue's district: PG schools A and B replicate, the SQLite school is pulled; A is cut off a week."""
+    from tests.district.test_replication import week
+
+    running, clock = campus
+    district = servers["district"]
+    first = DAY + timedelta(days=21)  # days of their own in the shared district table
+    with psycopg.connect(district, autocommit=True) as conn:
+        conn.execute(
+            "DELETE FROM upward WHERE school = 'school'"
+        )  # an earlier test's pulls: this is a new school
+        for code, name in (("PG-A", "pg_a"), ("PG-B", "pg_b")):
+            with psycopg.connect(servers[name], autocommit=True) as school_conn:
+                replication.publish(school_conn, replication.Publishing(code, since=first))
+            replication.subscribe(conn, code, servers[name])
+        replication.set_enabled(conn, "PG-A", False)  # A's link is down all week
+    a_rows, b_rows = week("PG-A", first), week("PG-B", first)
+    for name, rows in (("pg_a", a_rows), ("pg_b", b_rows)):
+        with psycopg.connect(servers[name]) as conn:
+            replication.upsert(conn, rows)
+
+    def held(code: str) -> int:
+        with psycopg.connect(district) as conn:
+            return int(conn.execute("SELECT count(*) FROM upward WHERE school = %s", (code,)).fetchone()[0])
+
+    pg.wait_for(lambda: held("PG-B") == len(b_rows))
+    assert held("PG-A") == 0  # kept at A meanwhile
+    async with aiohttp.ClientSession() as http:
+        await pull.pull(http, source(running), district, DAY)
+        clock.set(
+            EVENING + timedelta(days=7)
+        )  # the SQLite school records on; the district pulls a week later
+        await pull.pull(http, source(running), district, DAY)
+    with psycopg.connect(district, autocommit=True) as conn:
+        replication.set_enabled(conn, "PG-A", True)
+    pg.wait_for(lambda: held("PG-A") == len(a_rows))
+
+    with psycopg.connect(district) as conn:
+        arrived = replication.district_rows(conn)
+    by_school: dict[str, list[upward.UpwardRow]] = {}
+    for r in arrived:
+        by_school.setdefault(r.school, []).append(r)
+    assert figures(by_school["PG-A"]) == figures(a_rows) and figures(by_school["PG-B"]) == figures(b_rows)
+    assert figures(by_school["school"]) == figures(await expected(running, DAY, DAY + timedelta(days=7)))
+    with psycopg.connect(district) as conn:
+        dump = conn.execute("SELECT string_agg(u::text, ' ') FROM upward u").fetchone()[0]
+    from tests.district.test_replication import PERSONAL
+
+    assert [p for p in {*personal(), *PERSONAL} if p in dump] == []

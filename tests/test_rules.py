@@ -257,7 +257,10 @@ ACTION_CASES = {
     ),
     "found": ActionCase(
         (("gate-in", CHEN_CARD, at(18, 1)),), lambda c: decide_check_in("s-chen", c, note="在操场", found=True),
-        at(18, 40), Decision(Outcome.FOUND, "found", "s-chen", {"session": R2_SESSION, "note": "在操场"}),
+        at(18, 40), Decision(Outcome.FOUND, "found", "s-chen", {
+            "session": R2_SESSION, "note": "在操场",
+            "seen_before": {"on_campus": True, "place": "gate-in", "seen_at": at(18, 1).isoformat()},
+        }),
     ),
     "excuse": ActionCase(
         (), lambda c: decide_excuse("s-hui", c, note="家长来电"), at(18, 20),

@@ -263,10 +263,21 @@ def test_a_wrong_found_is_taken_back_and_the_child_is_missing_again() -> None:
     assert "s-max" not in ids(report(s, session_id("evening", "r1"), w(18, 31)).missing)
     s.act(lambda c: decide_correct(found, "看错了人", c), w(18, 35))
     assert "s-max" in ids(report(s, session_id("evening", "r1"), w(18, 36)).missing)
-    # "Found" had put her on campus; taken back, she is absent again: not in her room, alerted.
-    assert {kind for kind, _, student in held(s, w(18, 36)) if student == "s-max"} & {
-        AlertKind.MISSING, AlertKind.NOT_IN_ROOM
-    }
+    # "Found" had put her on campus; taken back, she is where she was before it: nowhere, missing.
+    assert {kind for kind, _, student in held(s, w(18, 36)) if student == "s-max"} == {AlertKind.MISSING}
+
+
+def test_a_found_taken_back_leaves_her_as_last_seen_at_the_gate_and_alerted_at_once() -> None:
+    from edge.core.rules import decide_check_in
+
+    s = story()
+    s.tap("gate-in", CARD["s-max"], w(18, 5))  # through the gate, never in her room
+    s.act(lambda c: decide_check_in("s-max", c, found=True), w(18, 40))
+    s.act(lambda c: decide_correct(s.events[-1], "按错了", c), w(18, 41))
+    where = s.state.whereabouts[(WINTER_DAY.isoformat(), "s-max")]
+    assert (where.on_campus, where.place, where.seen_at) == (True, "gate-in", w(18, 5).isoformat())
+    # not a fresh sighting at 18:40 that would hold the alert back for the walk from the gate
+    assert {kind for kind, _, student in held(s, w(18, 41)) if student == "s-max"} == {AlertKind.NOT_IN_ROOM}
 
 
 # -- 7. the day closes ----------------------------------------------------------------------------

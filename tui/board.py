@@ -154,3 +154,8 @@ def on_campus(board: Board) -> int:
     sessions = current_sessions(board)
     inside = sum(max(s.count("present") - sum(s.count(g) for g in GONE), 0) for s in sessions)
     return inside + sum(1 for a in board.alerts if a.kind == "not_in_room")
+
+
+def place_names(board: Board) -> dict[str, str]:
+    """Reader id -> the name people read (from the device's health; empty until it is read)."""
+    return {r.id: r.name for r in board.health.readers if r.name} if board.health else {}

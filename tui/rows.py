@@ -15,6 +15,7 @@ from typing import Any
 from edge.core.feed import SHAPES
 from edge.core.i18n import t
 from edge.core.model import SIGNALS, Outcome, Signal
+from edge.core.places import actor_label
 from edge.core.report import StudentLine
 
 COUNT_NAMES = ("present", "late", "on_leave", "missing", "left_early", "picked_up", "walked_home", "still_waiting")
@@ -107,6 +108,7 @@ class ReaderRow:
     role: str
     room: str
     state: str
+    name: str = ""  # the display name the device gives it (东门入口), in the guard's language
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +231,8 @@ def feed_line_from_json(event: Mapping[str, Any], view: Mapping[str, Any] | None
     time = _text(view, "time") or at[11:19]
     label = _text(view, "label") or t(f"outcome.{outcome}", lang)
     name = _text(view, "name") or _text(event, "subject") or _text(event, "card_uid")
-    place = _text(view, "place") or _text(event, "reader_id")
+    reader_id = _text(event, "reader_id")
+    place = reader_id or (actor_label(_text(event, "actor"), lang) if _text(event, "actor") else _text(view, "place"))
     return FeedLine(
         seq=int(event.get("seq") or 0),
         kind=_text(event, "kind"),
@@ -279,7 +282,7 @@ def health_from_json(raw: Mapping[str, Any]) -> Health:
         clock_trusted=bool(clock.get("trusted", False)),
         simulated=bool(clock.get("simulated", False)),
         readers=tuple(
-            ReaderRow(_text(r, "id"), _text(r, "role"), _text(r, "room"), _text(r, "state"))
+            ReaderRow(_text(r, "id"), _text(r, "role"), _text(r, "room"), _text(r, "state"), _text(r, "name"))
             for r in raw.get("readers") or ()
         ),
         head_seq=int(log.get("head_seq") or 0),

@@ -22,7 +22,7 @@ from typing import TextIO
 from edge.core.i18n import t
 
 OFFICE_LISTEN = "127.0.0.1:8480"
-READY_WITHIN = 20.0  # seconds for the server to say its address (imports and the sample school)
+READY_WITHIN = 30  # seconds for the server to say its address (imports and the sample school)
 
 
 @contextlib.contextmanager
@@ -39,7 +39,9 @@ def office_beside_demo(listen: str, lang: str, out: TextIO) -> Iterator[Path | N
         if shown:
             out.write(t("demo.office", lang, signins=signins) + "\n" + shown + "\n")
         else:
-            out.write(t("demo.office_failed", lang, listen=listen, reason=_last_line(log)) + "\n")
+            ended = server.poll()  # None: still starting when the wait ran out
+            reason = t("demo.office_slow", lang, seconds=READY_WITHIN) if ended is None else _last_line(log, ended)
+            out.write(t("demo.office_failed", lang, listen=listen, reason=reason) + "\n")
         out.flush()
         yield signins if shown else None
     finally:
@@ -64,6 +66,6 @@ def _wait_for_signins(server: subprocess.Popen[bytes], listen: str, signins: Pat
     return ""
 
 
-def _last_line(log: Path) -> str:
+def _last_line(log: Path, returncode: int) -> str:
     lines = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()]
-    return lines[-1] if lines else "?"
+    return lines[-1] if lines else f"exit status {returncode}"

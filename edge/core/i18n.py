@@ -144,6 +144,7 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
         "学校办公室网页未能在 {listen} 启动({reason}),演示照常进行",
         "The school office could not start at {listen} ({reason}); the demo plays on without it",
     ),
+    "demo.office_slow": ("{seconds} 秒内未响应", "no answer within {seconds} s"),
     # the guard console (tui/)
     "tui.title": ("点名", "Rollcall"),
     "tui.screen.live": ("门口", "Gate"),

@@ -148,6 +148,13 @@ class Projection:
                 record = attendance(session, student)
                 if record.present_at == event.data.get("present_at"):
                     record.present_at, record.late = "", False  # missing again
+                before = event.data.get("seen_before")
+                where = self.state.whereabouts.get((day, student))
+                if isinstance(before, dict) and where and where.seen_at == event.data.get("present_at"):
+                    # the found was her last sighting: she is where she was seen before it, or nowhere
+                    where.on_campus = bool(before.get("on_campus", False))
+                    where.place, where.seen_at = str(before.get("place", "")), str(before.get("seen_at", ""))
+                    changed.add(("whereabouts", day, student))
             elif event.data.get("undo") == Outcome.EXCUSED:
                 attendance(session, student).excused = False  # expected again (issue 12: undo at the console)
             elif event.data.get("undo") == Outcome.CARD_ASSIGNED:

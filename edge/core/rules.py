@@ -254,6 +254,9 @@ def decide_check_in(student: str, ctx: Context, note: str = "", found: bool = Fa
         if record.present_at:
             raise ActionError(f"student {student} is not missing: present since {record.present_at[11:16]}",
                               "not_missing", at=record.present_at[11:16])  # fmt: skip
+        # Where she was last seen before, so that taking the found back leaves her as she was.
+        where = ctx.whereabouts(student)
+        data["seen_before"] = {"on_campus": where.on_campus, "place": where.place, "seen_at": where.seen_at}
         return Decision(Outcome.FOUND, "found", student, data | _reopens(student, ctx))
     if record.present_at:
         return Decision(Outcome.ALREADY_IN, "already_checked_in", student, data)
@@ -343,6 +346,8 @@ def decide_correct(target: Event | None, reason: str, ctx: Context) -> Decision:
         if held and held.present_at and datetime.fromisoformat(held.present_at) == target.at:
             present_at = held.present_at  # as the projection wrote it (the log may give the instant in UTC)
         data |= {"session": session_id, "present_at": present_at}
+        if "seen_before" in target.data:
+            data["seen_before"] = target.data["seen_before"]
     elif target.outcome is Outcome.EXCUSED:
         data |= {"session": target.data.get("session", "")}
     elif target.outcome is Outcome.CARD_ASSIGNED:

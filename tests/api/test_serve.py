@@ -16,7 +16,7 @@ import pytest
 
 from tests.api.conftest import TOKENS, config_for
 
-LISTENING = re.compile(r"http://(127\.0\.0\.1:\d+)")
+LISTENING = re.compile(r"(?:listening on|API at) http://(127\.0\.0\.1:\d+)")  # the device's API, not the office's
 
 
 def get(url: str, token: str | None = None) -> tuple[int, Any]:
@@ -70,8 +70,10 @@ def test_rollcall_edge_serves_its_config_and_stops_on_sigterm(tmp_path: Path, pr
 
 
 def test_the_demo_serves_its_device_and_prints_its_tokens_once(tmp_path: Path, processes: list[Any]) -> None:
+    # without the office beside it, whose fixed port may be taken: tests/test_demo_office.py tries that
     argv = [sys.executable, "-m", "edge.cli", "--lang", "en", "demo", "--headless", "--speed", "0",
-            "--date", "2026-11-30", "--data", str(tmp_path / "demo"), "--listen", "127.0.0.1:0"]  # fmt: skip
+            "--date", "2026-11-30", "--data", str(tmp_path / "demo"), "--listen", "127.0.0.1:0",
+            "--no-office"]  # fmt: skip
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     processes.append(process)
     assert process.stdout is not None
@@ -82,6 +84,8 @@ def test_the_demo_serves_its_device_and_prints_its_tokens_once(tmp_path: Path, p
     wait_for(process.stdout, re.compile(r"^Demo over"), seen)  # the evening has been played
     status, sessions = get(f"http://{address}/api/v1/sessions?date=2026-11-30", tokens["guard"])
     assert status == 200 and sum(s["service_id"] == "evening" for s in sessions["sessions"]) == 4
+    status, health = get(f"http://{address}/api/v1/health", tokens["guard"])  # the script's readers: up, named
+    assert {(r["state"], bool(r["name"])) for r in health["readers"]} == {("up", True)}
     written = (tmp_path / "demo" / "edge.toml").read_text(encoding="utf-8")
     assert all(token not in written for token in tokens.values())  # only their hashes are kept
     process.send_signal(signal.SIGINT)

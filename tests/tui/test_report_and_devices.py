@@ -121,8 +121,15 @@ async def test_devices_shows_each_reader_the_clock_the_sync_lag_and_the_disk(dev
         await pilot.press("f6")
         table = app.screen.query_one("#readers", DataTable)
         await until(pilot, lambda: app.board.health is not None and table.row_count > 0, "the device's health")
-        assert [text(table, r)[0] for r in range(table.row_count)] == [r.spec.id for r in device.config.readers]
-        assert text(table, 0)[1] == "校门(进)" and text(table, 2)[1:3] == ["教室", "r301"]
+        health = await (await device.client.get("/api/v1/health", headers=auth("guard"))).json()
+        names = [r["name"] for r in health["readers"]]
+        assert len(names) == len(device.config.readers) and all(names)
+        assert [text(table, r)[0] for r in range(table.row_count)] == names  # 校门入口, 301教室门口: no ids
+        assert names[0] == "校门入口" and not any(r.spec.id in names for r in device.config.readers)
+        assert text(table, 0)[1] == "校门(进)" and text(table, 2)[1] == "教室"
+        states = {r["state"] for r in health["readers"]}
+        shown = {"up": "✓ 正常", "down": "✗ 断开", "unknown": "? 未知"}
+        assert {text(table, r)[2] for r in range(table.row_count)} == {shown[state] for state in states}
         info = str(app.screen.query_one("#device-info", Static).render())
         assert "设备 gate-1" in info and "(模拟时钟)" in info
         assert "学校服务器尚未取走 4 条记录" in info  # nothing pulled yet: every event is the lag

@@ -61,7 +61,7 @@ async def test_missing_children_come_most_urgent_first_with_whom_to_call(device:
         contact = device.school.contact_of(gate_only)
         assert contact is not None
         assert first[:3] == ["✗ 已进校门未到教室", student.name, student.class_name]
-        assert first[3].startswith("gate-in 18:2") and first[4] == contact.phone
+        assert first[3].startswith("校门入口 18:2") and first[4] == contact.phone
         assert all(cells(table, r)[0] in ("✗ 缺勤未请假", "! 零报告未签") for r in range(1, table.row_count))
         detail = app.screen.query_one("#alert-detail", Static)
         assert f"请致电 {contact.name}({contact.relation}) {contact.phone}" in str(detail.render())

@@ -14,7 +14,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from tui.board import Board
+from edge.core.report import StudentLine
+from tui.board import Board, place_names
 from tui.messages import Act
 from tui.rows import AlertRow
 from tui.screens.base import BoardScreen
@@ -65,7 +66,13 @@ class AlertsScreen(BoardScreen):
         student = alert.student
         if student is None:
             return [label, alert.session or "", "", "", "", ""]
-        return [label, student.name, student.class_name, student.last_seen, student.phone, student.note]
+        return [label, student.name, student.class_name, self._seen(student), student.phone, student.note]
+
+    def _seen(self, student: StudentLine) -> str:
+        """Where and when she was last seen, the reader by its name (`校门入口 18:02`, not `gate-in`)."""
+        if not student.place:
+            return ""
+        return f"{place_names(self.board).get(student.place, student.place)} {student.seen_at[11:16]}"
 
     @property
     def highlighted(self) -> AlertRow | None:
@@ -91,8 +98,8 @@ class AlertsScreen(BoardScreen):
             text.append(f"  {student.name} {student.class_name}\n", style="bold")
             if student.guardian or student.phone:
                 text.append(tr(self, "tui.alerts.call", guardian=student.guardian, phone=student.phone), style="bold")
-            if student.last_seen:
-                text.append("  ·  " + tr(self, "tui.alerts.seen", place=student.last_seen))
+            if student.place:
+                text.append("  ·  " + tr(self, "tui.alerts.seen", place=self._seen(student)))
             if student.note:
                 text.append("\n" + tr(self, "tui.alerts.note", note=student.note))
         else:

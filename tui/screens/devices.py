@@ -19,7 +19,7 @@ class DevicesScreen(BoardScreen):
 
     def compose_body(self) -> ComposeResult:
         table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=True, id="readers")
-        for key in ("tui.col.reader", "tui.col.role", "tui.col.room", "tui.col.state"):
+        for key in ("tui.col.reader", "tui.col.role", "tui.col.state"):
             table.add_column(tr(self, key))
         yield table
         yield Static(id="device-info")
@@ -28,9 +28,10 @@ class DevicesScreen(BoardScreen):
         table: DataTable[str | Text] = self.query_one("#readers", DataTable)
         table.clear()
         health = board.health
-        readers = [(r.id, r.role, r.room) for r in health.readers] if health else [(r, "", "") for r in board.readers]
-        for reader_id, role, room in readers:
-            table.add_row(reader_id, tr(self, f"tui.role.{role}") if role else "", room,
+        # Each reader by the name the device gives it (东门入口, 301教室门口), never its id or a room id.
+        readers = [(r.id, r.name or r.id, r.role) for r in health.readers] if health else [(r, r, "") for r in board.readers]
+        for reader_id, name, role in readers:
+            table.add_row(name, tr(self, f"tui.role.{role}") if role else "",
                           self._state(board.readers.get(reader_id, "")))  # fmt: skip
         info = self.query_one("#device-info", Static)
         info.update(self._info(health) if health else Text(tr(self, "tui.devices.waiting")))

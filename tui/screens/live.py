@@ -7,7 +7,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 
-from tui.board import Board, current_sessions
+from tui.board import Board, current_sessions, place_names
 from tui.messages import Act
 from tui.rows import StudentHit
 from tui.screens.assign_dialog import AssignDialog
@@ -33,7 +33,10 @@ class LiveScreen(BoardScreen):
         yield Feed(id="feed")
 
     def show(self, board: Board) -> None:
+        names = place_names(board)
+        self.query_one(LastTap).names = names
         self.query_one(LastTap).line = board.last_tap
+        self.query_one(Feed).names = names
         self.query_one(Counts).sessions = current_sessions(board)
         self.query_one(Counts).set_class(not board.online, "-stale")  # the last counts known, dimmed
         self.query_one(Feed).lines_shown = board.feed

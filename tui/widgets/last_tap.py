@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -19,6 +21,7 @@ class LastTap(Widget):
     """The last card tapped (or release made), large; an unknown card also says how to assign it."""
 
     line: reactive[FeedLine | None] = reactive(None)
+    names: reactive[Mapping[str, str]] = reactive(dict)  # reader id -> display name
 
     def watch_line(self, line: FeedLine | None) -> None:
         self.remove_class(*SIGNAL_CLASSES)
@@ -41,7 +44,7 @@ class LastTap(Widget):
             text.append(f" → {'、'.join(line.children)}", style="bold")
         text.append("\n")
         text.append(f"{line.reason}\n" if line.reason else "\n")
-        text.append(f"{line.time}  {line.place}")
+        text.append(f"{line.time}  {self.names.get(line.place, line.place)}")
         if line.unknown_card:
             text.append(f"\n{tr(self, 'tui.live.assign_hint')}", style="bold underline")
         grid.add_row(Text("\n".join(GLYPHS.get(line.signal, GLYPHS["warning"])), style="bold"), text)

@@ -33,7 +33,7 @@ NOTIFY_KINDS = ("webhook", "wecom", "dingtalk")
 # The alert kinds a notification target may choose from: every kind `sync.view` ranks (a test holds them equal).
 ALERT_KINDS = (
     "not_in_room", "missing", "left_without_pickup", "reader_down", "left_without_leave",
-    "not_picked_up", "report_unsigned", "device_offline", "ingest_stopped",
+    "not_picked_up", "report_unsigned", "device_offline", "device_storage", "ingest_stopped",
 )  # fmt: skip
 
 

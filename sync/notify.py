@@ -50,6 +50,7 @@ IDLE_CHECK = 1.0  # s between looks at an empty outbox (enqueueing also wakes th
 TITLES = {
     "left_without_pickup": ("出校门未被接走", "left by the gate without pickup"),
     "device_offline": ("设备离线", "device offline"),
+    "device_storage": ("设备存储空间不足", "device storage low or full"),
     "ingest_stopped": ("日志同步已停止", "log sync stopped"),
 }
 

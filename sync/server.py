@@ -26,7 +26,7 @@ from sync.notify import Notifier
 from sync.owner import Owner
 from sync.puller import Puller
 from sync.pusher import Pusher
-from sync.status import DeviceStatus
+from sync.status import STORAGE_ALERTING, DeviceStatus, storage_detail
 from sync.store import Ingested, ServerStore
 from sync.view import URGENCY, SchoolAlert, SchoolView
 
@@ -204,6 +204,13 @@ class SchoolServer:
                 key = f"device_offline:{device}:{since.isoformat() if since else 'never'}"
                 found.append(SchoolAlert("device_offline", key, device=device, since=since,
                                          detail=status.last_error))  # fmt: skip
+            disk = status.health.get("disk") or {}
+            if disk.get("state") in STORAGE_ALERTING:
+                # One alert per spell: a low disk that fills up is a second, more urgent one.
+                key = f"device_storage:{device}:{disk['state']}:{disk.get('since', '')}"
+                since = datetime.fromisoformat(disk["since"]) if disk.get("since") else None
+                found.append(SchoolAlert("device_storage", key, device=device, since=since,
+                                         detail=storage_detail(disk)))  # fmt: skip
         for alarm in alarms:
             if alarm["kind"] in ("gap", "behind", "divergent"):
                 key = f"ingest_stopped:{alarm['device']}:{alarm['id']}"

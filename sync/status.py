@@ -10,6 +10,19 @@ from typing import Any
 
 from sync.page import DeviceClock
 
+# A device's disk in these states (its health's `disk.state`) is an alert at the server: low is the
+# warning days ahead, full and error mean its taps are being refused right now.
+STORAGE_ALERTING = ("low", "full", "error")
+
+
+def storage_detail(disk: dict[str, Any]) -> str:
+    """The alert's one line about a device's disk, as the school's messages say it (in Chinese)."""
+    free = f"剩余 {int(disk.get('free_bytes', 0)) // (1024 * 1024)} MB"
+    if disk.get("state") == "low":
+        return f"存储空间不足,{free}"
+    refused = f",已拒绝记录 {disk['refused']} 次" if disk.get("refused") else ""
+    return f"存储已满,刷卡无法记录{refused},{free}" if disk.get("state") == "full" else f"存储写入失败{refused}"
+
 
 @dataclass
 class DeviceStatus:

@@ -308,6 +308,6 @@ URGENCY = {
     kind: rank
     for rank, kind in enumerate(
         ("not_in_room", "missing", "left_without_pickup", "reader_down", "left_without_leave", "not_picked_up",
-         "report_unsigned", "device_offline", "ingest_stopped")
+         "report_unsigned", "device_offline", "device_storage", "ingest_stopped")
     )
 }  # fmt: skip

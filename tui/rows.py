@@ -124,6 +124,7 @@ class Health:
     free_bytes: int
     total_bytes: int
     live_clients: int
+    disk_state: str = "ok"  # the device's own verdict: ok | low | full | error (full and error refuse taps)
 
     @property
     def unsynced(self) -> int:
@@ -290,6 +291,7 @@ def health_from_json(raw: Mapping[str, Any]) -> Health:
         free_bytes=int(disk.get("free_bytes") or 0),
         total_bytes=int(disk.get("total_bytes") or 0),
         live_clients=int(raw.get("live_clients") or 0),
+        disk_state=_text(disk, "state") or "ok",
     )
 
 

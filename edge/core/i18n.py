@@ -246,7 +246,6 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "tui.devices.sync": ("! 学校服务器尚未取走 {count} 条记录", "! {count} events not yet pulled by the school server"),
     "tui.devices.synced": ("✓ 学校服务器已取走全部记录", "✓ the school server has every event"),
     "tui.devices.disk": ("磁盘剩余 {free} / 共 {total}({percent}%)", "disk: {free} free of {total} ({percent}%)"),
-    "tui.devices.disk_low": ("空间不足,请联系办公室", "running out: call the office"),
     "tui.devices.consoles": ("连接中的控制台:{count} 个", "consoles connected: {count}"),
     "tui.reader.up": ("✓ 正常", "✓ up"),
     "tui.reader.down": ("✗ 断开", "✗ DOWN"),
@@ -316,6 +315,9 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "reason.excuse_taken_back": ("撤销准假", "excuse taken back"),
     "reason.card_taken_back": ("撤销绑卡", "card assignment taken back"),
     "tui.status.alerts": ("警报\u00a0{count}", "alerts\u00a0{count}"),
+    "tui.status.disk_low": ("存储空间不足", "disk\u00a0low"),
+    "tui.status.disk_full": ("存储已满\u00a0刷卡未记录", "disk\u00a0full:\u00a0taps\u00a0not\u00a0recorded"),
+    "tui.status.disk_error": ("存储故障\u00a0刷卡未记录", "disk\u00a0failing:\u00a0taps\u00a0not\u00a0recorded"),
     "tui.status.on_campus": ("在校人数\u00a0{count}", "on\u00a0campus\u00a0{count}"),
     "tui.status.sound": ("♪\u00a0M静音", "♪\u00a0M\u00a0mute"),
     "tui.status.muted": ("✗♪\u00a0已静音(M)", "✗♪\u00a0MUTED\u00a0(M)"),
@@ -853,6 +855,12 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
                            "the device's storage is full: {what} was not recorded; ask IT to free space"),
     "error.storage_error": ("设备存储故障,未能记录({what}),请联系信息老师",
                             "the device's storage failed: {what} was not recorded; call IT"),
+    # issue 12 (unresolved cards, the 19:30 list, the zero report's CSV headings): one block
+    "report.col.session": ("场次", "session"),
+    "report.col.service": ("服务", "service"),
+    "report.col.room": ("教室", "room"),
+    "report.col.status": ("状态", "status"),
+    "report.col.note": ("备注", "note"),
 }
 
 

@@ -84,9 +84,11 @@ class Storage:
             "state": self.state.value,
             "reserve": self.reserve.exists(),
         }
+        if self.since:  # when the low spell or the refusal began
+            body["since"] = self.since.isoformat()
         if self.refusing:
-            body |= {"since": self.since.isoformat() if self.since else "", "refused": self.refused,
-                     "what": self.what, "detail": self.detail}  # fmt: skip
+            body |= {"since": body.get("since", ""), "refused": self.refused, "what": self.what,
+                     "detail": self.detail}  # fmt: skip
         return body
 
     # -- transitions (the writer thread) ------------------------------------------------------

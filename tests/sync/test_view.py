@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from edge.core.plan import plan_day
 from hardware.clock import SimClock
 from hardware.reads import CardRead
 from sync import datasets
+from sync.notify import describe
 from tests.api.conftest import school
 from tests.sync.conftest import (
     EVENING,
@@ -166,3 +167,18 @@ async def test_the_school_wide_zero_report_and_the_register(campus: Campus) -> N
         )
     ).text()
     assert csv_text.splitlines()[0].startswith("班级,学号,姓名,服务,11-30,出勤")
+
+
+async def test_a_device_short_of_disk_is_an_alert_at_the_server_naming_it(campus: Campus) -> None:
+    storage = campus.room.service.recorder.storage
+    storage.policy = replace(storage.policy, low_free_bytes=storage.usage()[0] * 2)  # its disk is "low" now
+    await campus.room.service.probe_storage()
+    await campus.running.school.pullers["room-1"].read_health()
+    [alert] = [a for a in await campus.running.school.check_alerts() if a.kind == "device_storage"]
+    assert alert.device == "room-1" and alert.key.startswith("device_storage:room-1:low:")
+    assert alert.since is not None and alert.detail.startswith("存储空间不足,剩余 ")
+    facts = describe(alert, school(), "school-1", names=False)
+    assert facts["title"] == "设备存储空间不足" and "room-1" in facts["text"]
+    await campus.running.school.pullers["gate-1"].read_health()  # the gate's disk is fine: no alert for it
+    assert campus.running.school.statuses["gate-1"].health["disk"]["state"] == "ok"
+    assert {a.device for a in await campus.running.school.check_alerts() if a.kind == "device_storage"} == {"room-1"}

@@ -11,8 +11,6 @@ from tui.rows import Health
 from tui.screens.base import BoardScreen
 from tui.text import tr
 
-LOW_DISK = 0.1  # under a tenth free, the guard is told to call the office: the log must not fill the card
-
 
 class DevicesScreen(BoardScreen):
     TITLE_KEY = "tui.screen.devices"
@@ -55,11 +53,11 @@ class DevicesScreen(BoardScreen):
         else:
             text.append(tr(self, "tui.devices.synced") + "\n", style="green")
         free, total = health.free_bytes, max(health.total_bytes, 1)
-        low = free / total < LOW_DISK
+        low = health.disk_state != "ok"  # the device's verdict, by its own threshold ([storage] low_free_mib)
         text.append(tr(self, "tui.devices.disk", free=_size(free), total=_size(total), percent=round(100 * free / total)),
                     style="bold red" if low else "")  # fmt: skip
         if low:
-            text.append(" " + tr(self, "tui.devices.disk_low"), style="bold red")
+            text.append(" " + tr(self, f"tui.status.disk_{health.disk_state}"), style="bold red")
         text.append("\n" + tr(self, "tui.devices.consoles", count=health.live_clients))
         return text
 

@@ -31,6 +31,7 @@ class StatusBar(Widget):
     urgent_alerts: reactive[int] = reactive(0)
     on_campus: reactive[int | None] = reactive(None)
     muted: reactive[bool] = reactive(False)
+    disk_state: reactive[str] = reactive("ok")
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -77,6 +78,11 @@ class StatusBar(Widget):
         stale = "dim" if not self.online else ""
         text = Text()
         alarm = "bold white on red" if self.urgent_alerts and self.online else "bold"
+        if self.disk_state != "ok":  # taps refused (full, error) or soon to be (low): the guard calls IT
+            refusing = self.disk_state in ("full", "error")
+            text.append(tr(self, f"tui.status.disk_{self.disk_state}"),
+                        style="bold white on red" if refusing else "bold yellow")  # fmt: skip
+            text.append("  ")
         text.append(tr(self, "tui.status.alerts", count=self.open_alerts), style=f"{alarm} {stale}".strip())
         if self.on_campus is not None:
             text.append("  ")

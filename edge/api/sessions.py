@@ -14,10 +14,13 @@ from aiohttp import web
 
 from edge.api.actions import announce
 from edge.api.audit import audit
-from edge.api.keys import OPTIONS, SERVICE
+from edge.api.keys import CONFIG, OPTIONS, SERVICE
 from edge.api.snapshot import as_of, reports, session_summary
+from edge.core.model import School
+from edge.core.places import reader_label
 from edge.core.report import ZeroReport, zero_report
 from edge.core.rules import Context, Decision, decide_sign
+from edge.device.config import EdgeConfig
 from edge.device.recorder import View
 from edge.files.report_format import as_csv, report_dict, write_xlsx
 from edge.web.errors import NotFound, dumps
@@ -55,18 +58,26 @@ async def report(request: web.Request) -> web.Response:
     fmt, lang = query_choice(params, "format", FORMATS), query_choice(params, "lang", ("zh", "en"))
     session_id = request.match_info["id"]
     now = service.clock.now()
-    found = await service.recorder.query(lambda view: _report(view, session_id, now))
+    found, school = await service.recorder.query(lambda view: (_report(view, session_id, now), view.school))
     await audit(request, {"session": session_id, "format": fmt})
+    places = reader_names(request.app[CONFIG], school, lang)
     if fmt == "csv":
-        return web.Response(text=as_csv([found], lang), content_type="text/csv", charset="utf-8")
+        return web.Response(text=as_csv([found], lang, places), content_type="text/csv", charset="utf-8")
     if fmt == "xlsx":
         buffer = io.BytesIO()
-        await asyncio.to_thread(write_xlsx, [found], lang, buffer)  # openpyxl takes ~0.2 s: off the loop
+        await asyncio.to_thread(write_xlsx, [found], lang, buffer, places)  # openpyxl takes ~0.2 s: off the loop
         safe = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in session_id)
         name = f"zero-report-{safe}.xlsx"  # a header carries Latin-1 only, and no quotes
         return web.Response(body=buffer.getvalue(), content_type=XLSX,
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
     return web.json_response(report_dict(found), dumps=dumps)
+
+
+def reader_names(config: EdgeConfig, school: School, lang: str) -> dict[str, str]:
+    """Reader id -> the name people read (东门入口, 301教室门口), for the CSV and XLSX a person opens."""
+    rooms = {room_id: room.name for room_id, room in school.rooms.items()}
+    return {r.spec.id: reader_label(r.place.role.value, rooms.get(r.place.room_id, r.place.room_id), r.name, lang)
+            for r in config.readers}  # fmt: skip
 
 
 def _report(view: View, session_id: str, now: datetime) -> ZeroReport:

@@ -306,6 +306,7 @@ def _roster_export(args: argparse.Namespace, lang: str) -> int:
 
 
 def _report_zero(args: argparse.Namespace, lang: str) -> int:
+    from edge.api.sessions import reader_names
     from edge.core.plan import plan_day
     from edge.core.report import zero_report
     from edge.files.report_format import as_csv, as_json, as_table, write_xlsx
@@ -328,13 +329,14 @@ def _report_zero(args: argparse.Namespace, lang: str) -> int:
         reports = [zero_report(school, plan, state, s, as_of) for s in sessions]
         if not reports:
             print(t("report.none", lang, date=day.isoformat()), file=sys.stderr)
+        places = reader_names(config, school, lang)
         if args.format == "xlsx":
-            write_xlsx(reports, lang, args.output)
+            write_xlsx(reports, lang, args.output, places)
             return 0
         text = {
             "table": lambda: as_table(reports, lang),
             "json": lambda: as_json(reports),
-            "csv": lambda: as_csv(reports, lang),
+            "csv": lambda: as_csv(reports, lang, places),
         }[args.format]()
         if args.output:
             args.output.write_text(text, encoding="utf-8")

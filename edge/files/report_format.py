@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -79,65 +79,58 @@ def _line(line: StudentLine) -> str:
     return "  ".join(b for b in bits if b)
 
 
-def rows(reports: Sequence[ZeroReport], lang: str) -> list[list[str]]:
-    """One row per child with a status worth listing, plus one summary row per session."""
-    header = ["session", "service", "room", "status"] + [
-        t(k, lang) for k in ("col.name", "col.class", "col.guardian", "col.phone", "col.place")
-    ]
-    table = [header]
+# The CSV and XLSX are for people (an office opens them in Excel or WPS): headings, statuses and the
+# summary in the reader's language, places by the readers' names. Programs read the JSON
+# (`--format json`, `?format=json`), whose keys are stable; the console's own export only joins
+# these files, dropping each one's first row. The session id stays the first column: one file
+# can hold a whole day's sessions, and it sorts and filters by it.
+COLUMNS = ("report.col.session", "report.col.service", "report.col.room", "report.col.status", "col.name",
+           "col.class", "col.guardian", "col.phone", "col.place", "report.col.note")  # fmt: skip
+LISTED = ("missing", "late", "on_leave", "left_early", "picked_up", "walked_home", "still_waiting")
+
+
+def rows(reports: Sequence[ZeroReport], lang: str, places: Mapping[str, str] | None = None) -> list[list[str]]:
+    """One summary row per session, then one row per child with a status worth listing.
+
+    `places` names the readers (`gate-in` -> 校门入口); a reader it does not name shows its id.
+    """
+    table = [[t(key, lang) for key in COLUMNS]]
     for report in reports:
-        summary = " ".join(f"{name}={len(getattr(report, name))}" for name in COUNTS)
-        table.append(
-            [
-                report.session.id,
-                report.service,
-                report.room,
-                f"enrolled={report.enrolled} {summary} signed={report.signed_by}",
-                "",
-                "",
-                "",
-                "",
-                "",
-            ]
-        )
-        for name in (
-            "missing",
-            "late",
-            "on_leave",
-            "left_early",
-            "picked_up",
-            "walked_home",
-            "still_waiting",
-        ):
-            for line in getattr(report, name):
-                table.append(
-                    [
-                        report.session.id,
-                        report.service,
-                        report.room,
-                        t("report." + name, lang),
-                        line.name,
-                        line.class_name,
-                        line.guardian,
-                        line.phone,
-                        line.place,
-                    ]
-                )
+        table.append(_summary_row(report, lang))
+        for name in LISTED:
+            table.extend(_child_row(report, name, line, lang, places or {}) for line in getattr(report, name))
     return table
 
 
-def as_csv(reports: Sequence[ZeroReport], lang: str) -> str:
+def _summary_row(report: ZeroReport, lang: str) -> list[str]:
+    counts = [f"{t('report.enrolled', lang)} {report.enrolled}"]
+    counts += [f"{t('report.' + name, lang)} {len(getattr(report, name))}" for name in COUNTS]
+    signed = (t("report.signed", lang, by=report.signer or report.signed_by, at=report.signed_at[11:16])
+              if report.signed else t("report.unsigned", lang))  # fmt: skip
+    status = f"{t('report.clean' if report.clean else 'report.not_clean', lang)} · {signed}"
+    return [report.session.id, report.service, report.room, status, "", "", "", "", "", " · ".join(counts)]
+
+
+def _child_row(report: ZeroReport, name: str, line: StudentLine, lang: str, places: Mapping[str, str]) -> list[str]:
+    place = f"{places.get(line.place, line.place)} {line.seen_at[11:16]}".strip() if line.place else ""
+    return [report.session.id, report.service, report.room, t("report." + name, lang), line.name, line.class_name,
+            line.guardian, line.phone, place, line.note]  # fmt: skip
+
+
+def as_csv(reports: Sequence[ZeroReport], lang: str, places: Mapping[str, str] | None = None) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows(reports, lang))
+    csv.writer(buffer).writerows(rows(reports, lang, places))
     return buffer.getvalue()
 
 
-def write_xlsx(reports: Sequence[ZeroReport], lang: str, path: Path | IO[bytes]) -> None:
+def write_xlsx(
+    reports: Sequence[ZeroReport], lang: str, path: Path | IO[bytes], places: Mapping[str, str] | None = None
+) -> None:
     from openpyxl import Workbook  # imported here: only this export needs it (~0.15 s to import)
 
     book = Workbook()
     sheet = book.active
     sheet.title = t("report.title", lang)
-    for row in rows(reports, lang):
+    for row in rows(reports, lang, places):
         sheet.append(row)
     book.save(path)

@@ -54,6 +54,7 @@ class AlertRow:
     session: str
     student: StudentLine | None
     since: str = ""
+    reader: str = ""  # reader_down: the reader's id
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +218,7 @@ def alert_from_json(raw: Mapping[str, Any]) -> AlertRow:
         session=_text(raw, "session"),
         student=student_line_from_json(student) if isinstance(student, Mapping) else None,
         since=_text(raw, "since"),
+        reader=_text(raw, "reader"),
     )
 
 

@@ -68,6 +68,7 @@ def alert_lines(view: View, now: datetime) -> list[dict[str, Any]]:
                 "session": alert.session_id,
                 "student": line,
                 "since": alert.since.isoformat() if alert.since else None,
+                "reader": alert.reader_id,  # a reader down: which one (the console says it by its name)
             }
         )
     return found

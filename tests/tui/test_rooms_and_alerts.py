@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, Static
 
 from tests.api.conftest import Device, auth
@@ -105,13 +106,63 @@ async def test_the_cursor_stays_on_the_child_and_found_marks_her_while_the_list_
         others = [s for s in students[5:12] if s != chosen.student.id]
         await arrive(device, others)  # ... while children arrive and rows above hers go
         await until(pilot, lambda: all(not a.student or a.student.id not in others for a in app.board.alerts), "arrivals")
+        await pilot.press("escape")  # not yet: back on the list, which re-sorted behind the dialog
+        alerts: AlertsScreen = screen
+        await until(pilot, lambda: app.screen is alerts and len(alerts.rows) == len(app.board.alerts), "the list redrawn")
+        highlighted = screen.highlighted
+        assert highlighted is not None and highlighted.student is not None
+        assert highlighted.student.id == chosen.student.id, "the cursor moved to another child"
+        assert screen.query_one("#alerts", DataTable).cursor_row < row_before  # rows above hers went
+        await pilot.press("f")
+        await until(pilot, lambda: type(app.screen).__name__ == "ConfirmDialog", "the question again")
+        assert chosen.student.name in str(app.screen.query_one("#question").render())
         await pilot.press("enter")
-        await until(pilot, lambda: all(not a.student or a.student.id != chosen.student.id for a in app.board.alerts),
+        child = chosen.student.id
+        await until(pilot, lambda: all(not a.student or a.student.id != child for a in app.board.alerts),
                     "the chosen child found")  # fmt: skip
         held = await report(device, chosen.session)
         assert chosen.student.id in [line["id"] for line in held["present"]]
         assert {line["id"] for line in held["missing"]} >= set(students[12:20]) - {chosen.student.id}
-        del row_before
+
+
+async def test_the_cursor_stays_on_the_child_while_children_arrive_with_no_dialog_open(device: Device) -> None:
+    students, _ = await alerts_console(device)
+    app = console(device)
+    async with running(app) as pilot:
+        await pilot.press("f3")
+        screen = app.screen
+        assert isinstance(screen, AlertsScreen)
+        await until(pilot, lambda: len(screen.rows) > 10, "alerts")
+        for _ in range(8):
+            await pilot.press("down")
+        chosen = screen.highlighted
+        assert chosen is not None and chosen.student is not None
+        others = [s for s in students[5:14] if s != chosen.student.id]
+        await arrive(device, others)
+        await until(pilot, lambda: all(not a.student or a.student.id not in others for a in screen.rows), "arrivals shown")
+        highlighted = screen.highlighted
+        assert highlighted is not None and highlighted.student is not None
+        assert highlighted.student.id == chosen.student.id
+
+
+async def test_alerts_without_a_child_name_the_room_service_and_reader_not_ids(device: Device) -> None:
+    await alerts_console(device)
+    await set_clock(device, "2026-11-30T19:00:00+08:00")  # past the reports' deadline: unsigned is an alert
+    await device.service.recorder.record_reader_state("gate-out", False, "unplugged", device.service.clock.now())
+    app = console(device)
+    async with running(app) as pilot:
+        await pilot.press("f3")
+        screen = app.screen
+        assert isinstance(screen, AlertsScreen)
+        table: DataTable[str | Text] = screen.query_one("#alerts", DataTable)
+        await until(pilot, lambda: table.row_count > 100 and app.board.health is not None, "the alerts and the readers' names")
+        await pilot.pause(0.1)
+        shown = {cells(table, r)[0]: cells(table, r)[1] for r in range(table.row_count) if not screen.rows[r].student}
+        unsigned = [cells(table, r)[1] for r in range(table.row_count) if screen.rows[r].kind == "report_unsigned"]
+        assert unsigned and all(text.endswith(" 晚自习") and "2026-" not in text for text in unsigned), unsigned
+        rooms = {s.room for s in app.board.sessions if s.service_id == "evening"}
+        assert {text.removesuffix(" 晚自习") for text in unsigned} == rooms
+        assert shown["⚠ 读卡器故障"] == "校门出口", shown
 
 
 async def test_a_found_is_taken_back_with_a_reason_within_minutes(device: Device) -> None:
@@ -185,3 +236,19 @@ async def test_an_action_the_device_refuses_is_shown_not_lost(device: Device) ->
         note = list(app._notifications)[-1]
         assert note.severity == "error" and "现在没有课后服务" in note.message and note.message.isascii() is False
         assert "has no session" not in note.message  # the rules' code, said in Chinese (defect 5)
+
+
+async def test_the_rooms_cursor_stays_on_the_same_room_when_rooms_come_and_go(device: Device) -> None:
+    await set_clock(device, "2026-12-02T16:20:00+08:00")  # a Wednesday: noon's care still listed, the clubs on
+    app = console(device)
+    async with running(app) as pilot:
+        await pilot.press("f2")
+        table: DataTable[str | Text] = app.screen.query_one("#rooms", DataTable)
+        await until(pilot, lambda: table.row_count == 4, "noon's two rooms and the two clubs")
+        first_club = next(r for r in range(4) if "2026-12-02.clubs." in str(table.coordinate_to_cell_key(Coordinate(r, 0)).row_key.value))
+        table.move_cursor(row=first_club)
+        chosen = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        await set_clock(device, "2026-12-02T16:50:00+08:00")  # noon's care drops off, the evening's rooms come
+        app.refresh_due.set()
+        await until(pilot, lambda: table.row_count == 6, "the clubs and the evening's four rooms")
+        assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == chosen

@@ -65,8 +65,16 @@ class AlertsScreen(BoardScreen):
         label = Text(f"{SHAPE.get(alert.kind, '!')} {tr(self, 'alert.' + alert.kind)}", style=style)
         student = alert.student
         if student is None:
-            return [label, alert.session or "", "", "", "", ""]
+            return [label, self._about(alert), "", "", "", ""]
         return [label, student.name, student.class_name, self._seen(student), student.phone, student.note]
+
+    def _about(self, alert: AlertRow) -> str:
+        """What an alert with no child is about, as people say it: `301教室 晚自习`, `校门入口`, never
+        `2026-11-30.evening.r301` or `gate-in` (a session the board does not hold shows its id)."""
+        if alert.reader:
+            return place_names(self.board).get(alert.reader, alert.reader)
+        session = next((s for s in self.board.sessions if s.id == alert.session), None)
+        return f"{session.room} {session.service}" if session else alert.session
 
     def _seen(self, student: StudentLine) -> str:
         """Where and when she was last seen, the reader by its name (`校门入口 18:02`, not `gate-in`)."""
@@ -103,7 +111,7 @@ class AlertsScreen(BoardScreen):
             if student.note:
                 text.append("\n" + tr(self, "tui.alerts.note", note=student.note))
         else:
-            text.append(f"  {alert.session}")
+            text.append(f"  {self._about(alert)}")
         detail.update(text)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

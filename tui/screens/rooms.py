@@ -16,6 +16,7 @@ NUMBERS = ("enrolled", "present", "late", "on_leave", "missing", "picked_up", "s
 
 class RoomsScreen(BoardScreen):
     TITLE_KEY = "tui.screen.rooms"
+    _shown: tuple[SessionRow, ...] = ()  # the rows on screen, in order
 
     def compose_body(self) -> ComposeResult:
         table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=True, id="rooms")
@@ -33,11 +34,25 @@ class RoomsScreen(BoardScreen):
         table: DataTable[str | Text] = self.query_one("#rooms", DataTable)
         table.set_class(not board.online, "-stale")
         row = table.cursor_row
+        chosen = self._shown[row] if 0 <= row < len(self._shown) else None
         table.clear()
         for session in sessions:
             table.add_row(*cells(self, session), key=session.id)
+        self._shown = sessions
         if sessions:
-            table.move_cursor(row=min(max(row, 0), len(sessions) - 1))
+            table.move_cursor(row=same_room(sessions, chosen, row))
+
+
+def same_room(sessions: tuple[SessionRow, ...], chosen: SessionRow | None, row: int) -> int:
+    """The row the cursor goes to when the rows change: the same session, else the same room (noon's
+    301 -> this evening's 301), by id, never the same row number (another room by then)."""
+    if chosen is not None:
+        ids, rooms = [s.id for s in sessions], [s.room_id for s in sessions]
+        if chosen.id in ids:
+            return ids.index(chosen.id)
+        if chosen.room_id in rooms:
+            return rooms.index(chosen.room_id)
+    return min(max(row, 0), len(sessions) - 1)
 
 
 def cells(screen: BoardScreen, session: SessionRow) -> list[str | Text]:

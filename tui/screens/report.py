@@ -15,6 +15,7 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
 from edge.core.i18n import t
+from edge.core.report import StudentLine
 from tui.board import Board, totals
 from tui.messages import Export, Sign, WantReport
 from tui.rows import Report, SessionRow
@@ -114,7 +115,7 @@ class ReportScreen(BoardScreen):
                 continue
             style = "bold red" if name == "missing" else ""
             text.append(f"{t('report.' + name, lang)} ({len(lines)}): ", style=style or "bold")
-            shown = "、".join(f"{line.name}({line.class_name})" for line in lines[:LISTED_NAMES])
+            shown = "、".join(_listed(line) for line in lines[:LISTED_NAMES])
             text.append(shown + ("、…" if len(lines) > LISTED_NAMES else "") + "\n", style=style)
         detail.update(text)
 
@@ -136,3 +137,8 @@ class ReportScreen(BoardScreen):
 
     def action_export_all(self) -> None:
         self.post_message(Export(""))
+
+
+def _listed(line: StudentLine) -> str:
+    """`张三(三年级2班)`, with the guard's note when there is one (what the guardian said on the call)."""
+    return f"{line.name}({line.class_name}" + (f" · {line.note})" if line.note else ")")

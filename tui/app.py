@@ -43,6 +43,7 @@ from tui.messages import (
     Act,
     Connected,
     Disconnected,
+    DismissCard,
     Done,
     EventsWaiting,
     Export,
@@ -54,17 +55,21 @@ from tui.messages import (
     Search,
     Sign,
     WantReport,
+    WantWaiting,
 )
 from tui.rows import FeedLine
 from tui.screens.alerts import AlertsScreen
+from tui.screens.cards import CardsScreen
 from tui.screens.devices import DevicesScreen
 from tui.screens.live import LiveScreen
 from tui.screens.note_dialog import NoteDialog
 from tui.screens.pickup import PickupScreen
 from tui.screens.report import ReportScreen
 from tui.screens.rooms import RoomsScreen
+from tui.screens.waiting import WaitingScreen
 from tui.stream import Inbox, follow_live
 from tui.text import localise
+from tui.unresolved import without
 from tui.widgets.student_picker import StudentPicker
 
 log = logging.getLogger("rollcall.tui")
@@ -91,11 +96,14 @@ class GuardApp(App[None]):
     ENABLE_COMMAND_PALETTE = False
     MODES: ClassVar[dict[str, str | Callable[[], Any]]] = {
         "live": LiveScreen, "rooms": RoomsScreen, "alerts": AlertsScreen,
-        "pickup": PickupScreen, "report": ReportScreen, "devices": DevicesScreen,
+        "pickup": PickupScreen, "report": ReportScreen, "devices": DevicesScreen, "cards": CardsScreen,
     }  # fmt: skip
     DEFAULT_MODE = "live"
     BINDINGS: ClassVar[list[BindingType]] = [
         *navigation(), Binding("m", "toggle_mute", show=False), Binding("u", "undo", show=False),
+        # The unresolved cards from every screen (even with a text box focused); its count and key are
+        # on the status line, so the footer (already full at 80 columns) does not carry it too.
+        Binding("f7", "switch_mode('cards')", show=False, priority=True),
     ]
 
     board: reactive[Board] = reactive(Board)
@@ -211,6 +219,12 @@ class GuardApp(App[None]):
     def on_report_read(self, message: ReportRead) -> None:
         if isinstance(self.screen, ReportScreen):
             self.screen.report = message.report
+        elif isinstance(self.screen, WaitingScreen):
+            self.screen.take(message.report)
+
+    def on_dismiss_card(self, message: DismissCard) -> None:
+        log.info("card dismissed uid=%s note=%s", message.uid, message.note)
+        self.board = replace(self.board, cards=without(self.board.cards, message.uid))
 
     def on_found(self, message: Found) -> None:
         for picker in self.screen.query(StudentPicker):
@@ -288,6 +302,11 @@ class GuardApp(App[None]):
     @on(Search)
     def _search(self, message: Search) -> None:
         self._start(partial(tasks.search, self.client, message, self.post_message), f"search-{message.purpose}", True)
+
+    @on(WantWaiting)
+    def _want_waiting(self, message: WantWaiting) -> None:
+        for session_id in message.session_ids:  # one worker a room: the latest read of each wins
+            self._start(partial(tasks.report, self.client, session_id, self.post_message), f"waiting-{session_id}", True)
 
     @on(WantReport)
     def _want_report(self, message: WantReport) -> None:

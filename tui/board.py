@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from tui.rows import LAST_TAP_KINDS, AlertRow, FeedLine, Health, SessionRow, Snapshot
+from tui.unresolved import UnresolvedCard, fold_cards
 
 FEED_ROWS = 200  # a guard's screen shows about 30 lines; 200 is a few minutes of a rush to scroll back through
 
@@ -36,6 +37,7 @@ class Board:
     readers: Mapping[str, str] = field(default_factory=dict)  # reader id -> "up" | "down"
     health: Health | None = None
     muted: bool = False  # the guard silenced the bell (the status bar says so on every screen)
+    cards: tuple[UnresolvedCard, ...] = ()  # unknown and lost cards tapped, not yet assigned or dismissed
 
 
 def with_snapshot(board: Board, snapshot: Snapshot) -> Board:
@@ -57,7 +59,16 @@ def with_snapshot(board: Board, snapshot: Snapshot) -> Board:
         feed=feed,
         last_tap=taps[-1] if taps else (board.last_tap if same_log else None),
         readers=dict(snapshot.readers),
+        cards=_cards_after_snapshot(board, snapshot, same_log),
     )
+
+
+def _cards_after_snapshot(board: Board, snapshot: Snapshot, same_log: bool) -> tuple[UnresolvedCard, ...]:
+    """The same log: the cards held, and the snapshot's events not seen yet (a reconnect keeps what a
+    guard has not dealt with); another log (a re-imaged device): only what its snapshot shows."""
+    if not same_log:
+        return fold_cards((), snapshot.recent)
+    return fold_cards(board.cards, (line for line in snapshot.recent if line.seq > board.head_seq))
 
 
 def _first_seq(lines: Sequence[FeedLine]) -> int:
@@ -82,6 +93,7 @@ def with_events(board: Board, lines: Iterable[FeedLine]) -> Board:
         last_tap=taps[-1] if taps else board.last_tap,
         readers=readers,
         device_now=last_at or board.device_now,
+        cards=fold_cards(board.cards, fresh),
     )
 
 

@@ -125,3 +125,18 @@ class Export(Message):
     """Write zero reports to a file: one session's, or every session's of the day (`session_id` empty)."""
 
     session_id: str = ""
+
+
+@dataclass
+class DismissCard(Message):
+    """A guard dealt with an unknown or lost card otherwise (a visitor's, a note of why): off the list."""
+
+    uid: str
+    note: str
+
+
+@dataclass
+class WantWaiting(Message):
+    """The 19:30 list wants these sessions' reports (who is still waiting in each)."""
+
+    session_ids: tuple[str, ...]

@@ -78,6 +78,7 @@ class FeedLine:
     at: str = ""
     children: tuple[str, ...] = ()
     reader_id: str = ""  # the reader's id whatever `place` calls it (the kiosk serves some readers only)
+    assigned_uid: str = ""  # card_assigned: the card given (it leaves the unresolved cards, tui/unresolved.py)
 
     @property
     def unknown_card(self) -> bool:
@@ -254,6 +255,7 @@ def feed_line_from_json(event: Mapping[str, Any], view: Mapping[str, Any] | None
         at=at,
         children=tuple(str(c) for c in view.get("children") or ()),
         reader_id=_text(event, "reader_id"),
+        assigned_uid=_text(event.get("data") or {}, "uid") if outcome == "card_assigned" else "",
     )
 
 

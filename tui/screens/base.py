@@ -60,6 +60,7 @@ class BoardScreen(Screen[None]):
         status.open_alerts, status.urgent_alerts = len(board.alerts), len(urgent_alerts(board))
         status.on_campus = on_campus(board) if board.sessions else None
         status.muted = board.muted
+        status.unresolved_cards = len(board.cards)
         status.disk_state = board.health.disk_state if board.health else "ok"
         self.show(board)
 

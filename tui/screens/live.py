@@ -13,6 +13,7 @@ from tui.rows import StudentHit
 from tui.screens.assign_dialog import AssignDialog
 from tui.screens.base import BoardScreen
 from tui.screens.confirm_dialog import ConfirmDialog
+from tui.screens.waiting import WaitingScreen
 from tui.text import tr
 from tui.widgets.counts import Counts
 from tui.widgets.feed import Feed
@@ -21,7 +22,10 @@ from tui.widgets.last_tap import LastTap
 
 class LiveScreen(BoardScreen):
     TITLE_KEY = "tui.screen.live"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("a", "assign", "tui.key.assign", key_display="A")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "assign", "tui.key.assign", key_display="A"),
+        Binding("w", "waiting", "waiting.key", key_display="W"),  # the 19:30 list
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -71,3 +75,6 @@ class LiveScreen(BoardScreen):
             self.app.push_screen(ConfirmDialog(question), confirmed)
 
         self.app.push_screen(AssignDialog(uid), assign)
+
+    def action_waiting(self) -> None:
+        self.app.push_screen(WaitingScreen())

@@ -31,6 +31,7 @@ class StatusBar(Widget):
     urgent_alerts: reactive[int] = reactive(0)
     on_campus: reactive[int | None] = reactive(None)
     muted: reactive[bool] = reactive(False)
+    unresolved_cards: reactive[int] = reactive(0)  # unknown and lost cards no guard has dealt with (F7)
     disk_state: reactive[str] = reactive("ok")
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -87,6 +88,9 @@ class StatusBar(Widget):
         if self.on_campus is not None:
             text.append("  ")
             text.append(tr(self, "tui.status.on_campus", count=self.on_campus), style=f"bold {stale}".strip())
+        if self.unresolved_cards:
+            text.append("  ")
+            text.append(tr(self, "tui.status.cards", count=self.unresolved_cards), style="bold yellow")
         text.append("  ")
         text.append(tr(self, "tui.status.muted" if self.muted else "tui.status.sound"),
                     style="bold yellow" if self.muted else "")  # fmt: skip

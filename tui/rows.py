@@ -17,6 +17,7 @@ from edge.core.i18n import t
 from edge.core.model import SIGNALS, Outcome, Signal
 from edge.core.places import actor_label
 from edge.core.report import StudentLine
+from edge.core.standing import Standing, standing_from_json
 
 COUNT_NAMES = ("present", "late", "on_leave", "missing", "left_early", "picked_up", "walked_home", "still_waiting")
 
@@ -102,6 +103,7 @@ class StudentHit:
     name: str
     class_name: str
     guardians: tuple[GuardianRow, ...] = ()
+    state: Standing | None = None  # where she stands today (the school server's search sends none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +276,7 @@ def student_from_json(raw: Mapping[str, Any]) -> StudentHit:
             )
             for g in raw.get("guardians") or ()
         ),
+        state=standing_from_json(raw.get("state")),
     )
 
 

@@ -12,6 +12,7 @@ from tui.messages import Act
 from tui.rows import StudentHit
 from tui.screens.assign_dialog import AssignDialog
 from tui.screens.base import BoardScreen
+from tui.screens.check_in import CheckInDialog, ask_check_in
 from tui.screens.confirm_dialog import ConfirmDialog
 from tui.screens.waiting import WaitingScreen
 from tui.text import tr
@@ -25,6 +26,7 @@ class LiveScreen(BoardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "assign", "tui.key.assign", key_display="A"),
         Binding("w", "waiting", "waiting.key", key_display="W"),  # the 19:30 list
+        Binding("i", "check_in", "tui.key.check_in", key_display="I"),  # a forgotten card (the pickup desk's)
     ]
 
     def __init__(self) -> None:
@@ -75,6 +77,15 @@ class LiveScreen(BoardScreen):
             self.app.push_screen(ConfirmDialog(question), confirmed)
 
         self.app.push_screen(AssignDialog(uid), assign)
+
+    def action_check_in(self) -> None:
+        """A child at the gate without her card: find her, then ask naming her (the pickup desk's flow)."""
+
+        def chosen(student: StudentHit | None) -> None:
+            if student is not None:
+                ask_check_in(self, student)
+
+        self.app.push_screen(CheckInDialog(), chosen)
 
     def action_waiting(self) -> None:
         self.app.push_screen(WaitingScreen())

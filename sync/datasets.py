@@ -27,6 +27,7 @@ PUSH_ORDER = (
     "services",
     "calendar",
     "staff",
+    "rota",  # after the staff it names
     "students",
     "guardians",
     "cards",

@@ -270,3 +270,21 @@ def m002_office(db: Database) -> None:
         )
         """
     )
+
+@migrations()
+def m004_rota(db: Database) -> None:
+    """The duty rota (`sync.office.rota_store`): each build, swap and cover is a new row; the latest is the rota."""
+    db.execute(
+        """
+        CREATE TABLE office_rota (
+            id INTEGER PRIMARY KEY,
+            action TEXT NOT NULL,
+            week TEXT NOT NULL,
+            coaches TEXT NOT NULL DEFAULT '[]',
+            rota TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}',
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL
+        )
+        """
+    )

@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 from enum import Enum
 from typing import Any
 
+from edge.core.duty import duty_from_row, rota_of
 from edge.core.model import (
     Calendar,
     Card,
@@ -37,7 +38,8 @@ from edge.core.model import (
     TimeRule,
 )
 
-DATASETS = ("students", "guardians", "staff", "cards", "rooms", "services", "enrolments", "leave", "calendar")
+DATASETS = ("students", "guardians", "staff", "cards", "rooms", "services", "enrolments", "leave", "calendar",
+            "rota")  # fmt: skip
 
 
 class DatasetError(ValueError):
@@ -112,6 +114,7 @@ def school_from_datasets(datasets: Mapping[str, Any]) -> School:
         enrolments=tuple(rows("enrolments", _enrolment)),
         leave=tuple(rows("leave", _leave)),
         calendar=calendar,
+        rota=rota_of(rows("rota", duty_from_row)),  # the duty rota: rows of edge.core.duty.Duty
     )
 
 

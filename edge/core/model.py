@@ -12,6 +12,8 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
+from edge.core.duty import DutyRota
+
 
 class Gender(StrEnum):
     MALE = "male"
@@ -178,6 +180,7 @@ class School:
     enrolments: tuple[Enrolment, ...] = ()
     leave: tuple[Leave, ...] = ()
     calendar: Calendar = field(default_factory=Calendar)
+    rota: DutyRota | None = None  # the duty rota (edge.core.duty); None: none installed, staff cards as before
 
     # child id -> guardians, built once: a report asks for every child's guardians, and a scan of
     # 8,000 guardians per child made a 5,000-student school's reports take seconds.
@@ -258,6 +261,7 @@ class Outcome(StrEnum):
     LEFT_EARLY = "left_early"
     LEFT_CAMPUS = "left_campus"
     STAFF_ON_DUTY = "staff_on_duty"
+    STAFF_NOT_ON_DUTY = "staff_not_on_duty"  # a staff card at a room door the rota does not post her to
     REPORT_SIGNED = "report_signed"
     EXCUSED = "excused"
     FOUND = "found"
@@ -300,6 +304,7 @@ SIGNALS: Mapping[Outcome, Signal] = {
     Outcome.LEFT_EARLY: Signal.WARNING,
     Outcome.LEFT_CAMPUS: Signal.OK,
     Outcome.STAFF_ON_DUTY: Signal.OK,
+    Outcome.STAFF_NOT_ON_DUTY: Signal.DENIED,
     Outcome.REPORT_SIGNED: Signal.OK,
     Outcome.EXCUSED: Signal.OK,
     Outcome.FOUND: Signal.OK,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from edge.core.duty import at_door
 from edge.core.model import (
     Card,
     CardKind,
@@ -207,6 +208,10 @@ def _here(student: str, session: Session, ctx: Context) -> bool:
 def _staff_tap(staff_id: str, reader: Reader, ctx: Context) -> Decision:
     """A duty teacher's card at a room signs the report whose head count is due, in a session not over."""
     staff = ctx.school.staff[staff_id]
+    if reader.role is ReaderRole.ROOM and ctx.school.rota is not None:  # the duty rota: is she posted here?
+        refused = at_door(ctx.school.rota, staff_id, staff.name, ctx.plan.sessions_in_room(reader.room_id), ctx.now)
+        if refused is not None:
+            return Decision(Outcome.STAFF_NOT_ON_DUTY, refused.reason, staff_id, dict(refused.data))
     if reader.role is not ReaderRole.ROOM or staff.role is StaffRole.GUARD:
         return Decision(Outcome.STAFF_ON_DUTY, "", staff_id)
     reason = ""

@@ -26,11 +26,12 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from edge.core.cards import CardIndex
+from edge.core.duty import escalation
 from edge.core.errors import StorageError, StoreError
 from edge.core.model import Event, EventKind, Outcome, Reader, School
 from edge.core.plan import DayPlan, plan_day
 from edge.core.projection import Projection
-from edge.core.report import alerts
+from edge.core.report import AlertKind, alerts
 from edge.core.rules import Context, Decision, decide_tap
 from edge.device.boot import Boot
 from edge.device.privacy import purge
@@ -182,7 +183,9 @@ class Recorder:
         refused = None if self.storage.may_try() else self.storage.refusal("alerts")
         for alert in alerts(self._school, self._plan(now.date()), self._projection.state, now):
             if alert.key not in self._projection.state.alerts:
-                data = {"key": alert.key, "alert": alert.kind.value, "session": alert.session_id}
+                data: dict[str, Any] = {"key": alert.key, "alert": alert.kind.value, "session": alert.session_id}
+                if alert.kind is AlertKind.REPORT_UNSIGNED:  # escalates to that day's duty leaders by name
+                    data |= escalation(self._school.rota, now.date())
                 decision = Decision(Outcome.ALERT, alert.kind.value, alert.student_id, data)
                 if refused is None:
                     event = self._append(decision, EventKind.ALERT, now, alert.reader_id, "", "rollcall")

@@ -20,6 +20,7 @@ from sync.office import (
     pages_day,
     pages_formation,
     pages_leave,
+    pages_rota,
     pages_sign_in,
     pages_uploads,
 )
@@ -29,7 +30,7 @@ from sync.server import SchoolServer
 
 HERE = Path(__file__).parent
 FAMILIES = (pages_sign_in, pages_applications, pages_leave, pages_formation, pages_day, pages_uploads,
-            pages_children)  # fmt: skip
+            pages_children, pages_rota)  # fmt: skip
 
 
 def create_office_app(school: SchoolServer, throttle: Throttle | None = None) -> web.Application:

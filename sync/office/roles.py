@@ -27,6 +27,8 @@ RIGHTS: Mapping[str, frozenset[str]] = {
     "uploads": frozenset({OFFICE, ADMIN}),
     "privacy": frozenset({OFFICE, ADMIN}),
     "child": frozenset({HOMEROOM, OFFICE, ADMIN}),
+    "rota": frozenset(ROLES),  # the duty rota names staff and posts, no child: everyone signed in may look
+    "rota_edit": frozenset({OFFICE, ADMIN}),
 }
 
 

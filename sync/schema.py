@@ -272,6 +272,46 @@ def m002_office(db: Database) -> None:
     )
 
 @migrations()
+def m003_activity_records(db: Database) -> None:
+    """Plan 6's weekly activity records and plans 3/4's care notes (`sync.office.activity_rows`)."""
+    # One record a group and ISO week ("2026-W49"): a second is refused, by the page and by this key.
+    db.execute(
+        """
+        CREATE TABLE office_activity_records (
+            id INTEGER PRIMARY KEY,
+            group_id TEXT NOT NULL,
+            week TEXT NOT NULL,
+            teacher_id TEXT NOT NULL,
+            teacher TEXT NOT NULL,
+            categories TEXT NOT NULL,
+            text TEXT NOT NULL,
+            written_on TEXT NOT NULL,
+            recorded_by TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            UNIQUE (group_id, week)
+        )
+        """
+    )
+    # Append-only: a later note on the same session adds a row, never edits one.
+    db.execute(
+        """
+        CREATE TABLE office_care_notes (
+            id INTEGER PRIMARY KEY,
+            day TEXT NOT NULL,
+            service_id TEXT NOT NULL,
+            room_id TEXT NOT NULL,
+            author_id TEXT NOT NULL,
+            author TEXT NOT NULL,
+            written_at TEXT NOT NULL,
+            text TEXT NOT NULL,
+            recorded_by TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX office_care_notes_day ON office_care_notes (day, room_id)")
+
+
+@migrations()
 def m004_rota(db: Database) -> None:
     """The duty rota (`sync.office.rota_store`): each build, swap and cover is a new row; the latest is the rota."""
     db.execute(

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from sync.api.keys import SCHOOL
 from sync.office import (
+    pages_activities,
     pages_applications,
     pages_children,
     pages_day,
@@ -30,7 +31,7 @@ from sync.server import SchoolServer
 
 HERE = Path(__file__).parent
 FAMILIES = (pages_sign_in, pages_applications, pages_leave, pages_formation, pages_day, pages_uploads,
-            pages_children, pages_rota)  # fmt: skip
+            pages_children, pages_rota, pages_activities)  # fmt: skip
 
 
 def create_office_app(school: SchoolServer, throttle: Throttle | None = None) -> web.Application:

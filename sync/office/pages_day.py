@@ -24,7 +24,7 @@ from edge.files.report_format import write_xlsx
 from edge.web.errors import ApiError
 from sync.api.actions import forward
 from sync.api.keys import SCHOOL
-from sync.office import pdf
+from sync.office import activity_rows, pdf
 from sync.office.lookups import roster
 from sync.office.roles import DUTY_TEACHER
 from sync.office.web import LANG, Refused, audit, field, need, render, see_other, text
@@ -48,6 +48,11 @@ async def _reports(request: web.Request, day: date) -> list[ZeroReport]:
     return reports
 
 
+async def _care(request: web.Request, day: date) -> dict[tuple[str, str], list[Any]]:
+    """The day's care notes (看管记录) by (service, room), shown under each room's report."""
+    return await request.app[SCHOOL].writer.run(lambda store: activity_rows.care_by_session(store.db, day))
+
+
 def _context(request: web.Request, day: date, reports: list[ZeroReport]) -> dict[str, Any]:
     return {
         "day": day,
@@ -68,7 +73,8 @@ async def day_page(request: web.Request) -> web.Response:
     day = _day(request)
     reports = await _reports(request, day)
     people = await roster(request)
-    return render(request, "day.html", _context(request, day, reports) | {"rooms": people.rooms,
+    care = await _care(request, day)
+    return render(request, "day.html", _context(request, day, reports) | {"care": care, "rooms": people.rooms,
                                                                          "services": people.services})  # fmt: skip
 
 
@@ -78,7 +84,8 @@ async def day_table(request: web.Request) -> web.Response:
     day = _day(request)
     reports = await _reports(request, day)
     people = await roster(request)
-    return render(request, "day_table.html", _context(request, day, reports) | {"rooms": people.rooms,
+    care = await _care(request, day)
+    return render(request, "day_table.html", _context(request, day, reports) | {"care": care, "rooms": people.rooms,
                                                                                "services": people.services})  # fmt: skip
 
 

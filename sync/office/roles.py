@@ -27,6 +27,10 @@ RIGHTS: Mapping[str, frozenset[str]] = {
     "uploads": frozenset({OFFICE, ADMIN}),
     "privacy": frozenset({OFFICE, ADMIN}),
     "child": frozenset({HOMEROOM, OFFICE, ADMIN}),
+    # activity records (plan 6): a teacher files her own groups' weeks, the office sees every group
+    "activities": frozenset({HOMEROOM, DUTY_TEACHER, OFFICE, ADMIN}),
+    "archive": frozenset({OFFICE, ADMIN}),
+    "care_note": frozenset({DUTY_TEACHER}),
     "rota": frozenset(ROLES),  # the duty rota names staff and posts, no child: everyone signed in may look
     "rota_edit": frozenset({OFFICE, ADMIN}),
 }

@@ -271,6 +271,7 @@ def m002_office(db: Database) -> None:
         """
     )
 
+
 @migrations()
 def m003_activity_records(db: Database) -> None:
     """Plan 6's weekly activity records and plans 3/4's care notes (`sync.office.activity_rows`)."""

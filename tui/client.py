@@ -103,8 +103,10 @@ class EdgeClient:
         body = await self._json("POST", "/api/v1/actions", json={"type": kind, **fields})
         return _result(body)
 
-    async def sign(self, session_id: str, staff_id: str) -> ActionResult:
-        body = await self._json("POST", f"/api/v1/sessions/{session_id}/report/sign", json={"staff_id": staff_id})
+    async def sign(self, session_id: str, staff_id: str, pin: str = "", card_event: str = "") -> ActionResult:
+        """Sign as `staff_id`, shown by `pin` or by their staff card's tap `card_event` (the device checks)."""
+        proof = {"card_event": card_event} if card_event else {"pin": pin}
+        body = await self._json("POST", f"/api/v1/sessions/{session_id}/report/sign", json={"staff_id": staff_id, **proof})
         return _result(body)
 
     # -- the live stream --------------------------------------------------------------------------

@@ -105,8 +105,13 @@ class Act(Message):
 
 @dataclass
 class Sign(Message):
+    """Sign a report as `staff_id`, shown by their PIN or by their staff card's tap (`card_event`)."""
+
     session_id: str
     staff_id: str
+    pin: str = ""  # as typed; sent once, never kept
+    card_event: str = ""
+    who: str = ""  # the signer's name, for the answer shown to the guard
 
 
 @dataclass

@@ -80,6 +80,7 @@ class FeedLine:
     children: tuple[str, ...] = ()
     reader_id: str = ""  # the reader's id whatever `place` calls it (the kiosk serves some readers only)
     assigned_uid: str = ""  # card_assigned: the card given (it leaves the unresolved cards, tui/unresolved.py)
+    uuid: str = ""  # the event's: a staff card's tap proves its holder to the sign dialog
 
     @property
     def unknown_card(self) -> bool:
@@ -137,12 +138,22 @@ class Health:
 
 
 @dataclass(frozen=True, slots=True)
+class SignerRow:
+    """A staff member who may sign a report, as the device offers them (no PIN, no hash)."""
+
+    id: str
+    name: str
+    has_pin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """One session's zero report: its counts and the children in each list."""
 
     session: SessionRow
     lists: Mapping[str, tuple[StudentLine, ...]] = field(default_factory=dict)
     signer: str = ""
+    signers: tuple[SignerRow, ...] = ()  # who may sign it (an older device or the server sends none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +269,7 @@ def feed_line_from_json(event: Mapping[str, Any], view: Mapping[str, Any] | None
         children=tuple(str(c) for c in view.get("children") or ()),
         reader_id=_text(event, "reader_id"),
         assigned_uid=_text(event.get("data") or {}, "uid") if outcome == "card_assigned" else "",
+        uuid=_text(event, "uuid"),
     )
 
 
@@ -317,7 +329,9 @@ def report_from_json(raw: Mapping[str, Any]) -> Report:
         "signed_at": raw.get("signed_at"),
     }
     lists = {name: tuple(student_line_from_json(line) for line in raw.get(name) or ()) for name in REPORT_LISTS}
-    return Report(session_from_json(summary), lists, _text(raw, "signer"))
+    signers = tuple(SignerRow(_text(r, "id"), _text(r, "name"), bool(r.get("pin", False)))
+                    for r in raw.get("signers") or () if isinstance(r, Mapping))  # fmt: skip
+    return Report(session_from_json(summary), lists, _text(raw, "signer"), signers)
 
 
 def snapshot_from_json(raw: Mapping[str, Any], lang: str) -> Snapshot:

@@ -83,9 +83,9 @@ async def act(client: EdgeClient, intent: Act, post: Post) -> None:
 
 async def sign(client: EdgeClient, intent: Sign, post: Post) -> None:
     try:
-        post(Done("sign", await client.sign(intent.session_id, intent.staff_id)))
+        post(Done("sign", await client.sign(intent.session_id, intent.staff_id, intent.pin, intent.card_event), intent.who))
     except (Unreachable, ApiError) as error:
-        post(_failure("sign", error, client.lang, intent.staff_id))
+        post(_failure("sign", error, client.lang, intent.who or intent.staff_id))
 
 
 SEARCH_PAUSE = 0.25  # s: typing "zhang" is one search, not five

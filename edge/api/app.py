@@ -12,6 +12,7 @@ from edge.api.feed_reads import FEED_READS, FeedReads
 from edge.api.keys import CONFIG, OPTIONS, SERVICE, ApiOptions
 from edge.api.lifecycle import feed_reads_ctx, purge_ctx, recorder_ctx, service_ctx
 from edge.api.metrics import METRICS, Metrics
+from edge.api.signing import WRONG_PINS, WrongPins
 from edge.device.config import EdgeConfig
 from edge.device.service import EdgeService
 from edge.web import openapi
@@ -44,6 +45,7 @@ def create_app(config: EdgeConfig, service: EdgeService, options: ApiOptions | N
     app[AUTH] = Authenticator(config.tokens)
     app[FEED_READS] = FeedReads(config.database)
     app[LIVE], app[METRICS] = LiveHub(), Metrics()
+    app[WRONG_PINS] = WrongPins()
     app[STOPPING], app[HALT], app[FAILURES] = asyncio.Event(), asyncio.Event(), []
     app[APP_ROUTES] = routes_for(config, service)
     for route in app[APP_ROUTES]:

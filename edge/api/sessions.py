@@ -12,20 +12,18 @@ from datetime import date, datetime
 
 from aiohttp import web
 
-from edge.api.actions import announce
 from edge.api.audit import audit
-from edge.api.keys import CONFIG, OPTIONS, SERVICE
+from edge.api.keys import CONFIG, SERVICE
+from edge.api.signing import sign, signers
 from edge.api.snapshot import as_of, reports, session_summary
 from edge.core.model import School
 from edge.core.places import reader_label
 from edge.core.report import ZeroReport, zero_report
-from edge.core.rules import Context, Decision, decide_sign
 from edge.device.config import EdgeConfig
 from edge.device.recorder import View
 from edge.files.report_format import as_csv, report_dict, write_xlsx
 from edge.web.errors import NotFound, dumps
-from edge.web.keys import IDENTITY
-from edge.web.parse import field, fields, query, query_choice, query_date, read_json
+from edge.web.parse import query, query_choice, query_date
 from edge.web.routing import (
     ANY_OBJECT,
     EVENT,
@@ -70,7 +68,7 @@ async def report(request: web.Request) -> web.Response:
         name = f"zero-report-{safe}.xlsx"  # a header carries Latin-1 only, and no quotes
         return web.Response(body=buffer.getvalue(), content_type=XLSX,
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
-    return web.json_response(report_dict(found), dumps=dumps)
+    return web.json_response(report_dict(found) | {"signers": signers(school)}, dumps=dumps)
 
 
 def reader_names(config: EdgeConfig, school: School, lang: str) -> dict[str, str]:
@@ -91,22 +89,6 @@ def _report(view: View, session_id: str, now: datetime) -> ZeroReport:
     if session is None:
         raise NotFound(f"no session {session_id!r} on {day.isoformat()}")
     return zero_report(view.school, view.plan(day), view.projection.state, session, as_of(day, now))
-
-
-async def sign(request: web.Request) -> web.Response:
-    service = request.app[SERVICE]
-    body = fields(await read_json(request, request.app[OPTIONS].body_limit), ("staff_id",))
-    staff_id, session_id = field(body, "staff_id", str), request.match_info["id"]
-    identity = request[IDENTITY]
-
-    def decide(ctx: Context) -> Decision:
-        if session_id not in ctx.plan.sessions:
-            raise NotFound(f"no session {session_id!r} today ({ctx.plan.day.isoformat()}): only today's reports are signed")
-        return decide_sign(session_id, staff_id, ctx)
-
-    event = await service.recorder.act(decide, service.clock.now(), identity.actor)
-    await audit(request, {"session": session_id, "staff": staff_id, "seq": event.seq})
-    return await announce(request, event)
 
 
 SESSION_ID = Param(
@@ -147,11 +129,13 @@ ROUTES = (
         # A guard may sign too: at the gate console the duty teacher gives their staff id (the
         # signer is that staff member, the token only the actor), as their card would at the door.
         roles(GUARD, TEACHER),
-        "Sign a session's zero report with a staff id, as a duty teacher's staff card would",
+        "Sign a session's zero report as a staff member, who shows it with their PIN or their staff card's tap "
+        "(`pin` or `card_event`; an admin token, the office's page behind its own sign-in, may leave both out)",
         params=(SESSION_ID,),
-        body=obj({"staff_id": TEXT}, closed=True),
+        body=obj({"staff_id": TEXT}, {"pin": TEXT, "card_event": TEXT}, closed=True),
         responses=json_ok("signed: the event", obj({"accepted": {"type": "boolean"}, "event": EVENT}), 201)
-        | {404: ("no such session today", {}), 422: ("an unknown staff member", {}),
+        | {404: ("no such session today", {}),
+           422: ("an unknown staff member, or no proof: refusal code pin_required, pin_wrong, pin_locked, pin_not_set", {}),
            507: ("the device's storage is full: not signed (it records again once space is back)", {})},
     ),
 )

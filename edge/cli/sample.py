@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Sequence
 from datetime import date, time
+from functools import cache
 
 from edge.core.model import (
     Calendar,
@@ -23,6 +25,7 @@ from edge.core.model import (
     Student,
     TimeRule,
 )
+from edge.core.pins import hash_pin
 
 FIRST_DAY = date(2024, 1, 1)
 LAST_DAY = date(2030, 12, 31)
@@ -145,11 +148,21 @@ def _guardians(make: _Maker, students: Sequence[Student]) -> dict[str, Guardian]
     return guardians
 
 
+SAMPLE_PIN = "2468"  # every sample teacher's signing PIN (a sample only: a school's office sets its own)
+
+
+@cache
+def _sample_pin_hash(staff_id: str) -> str:
+    """The same hash on every run (a salt made from the id), so the sample's datasets and their hashes do not change."""
+    return hash_pin(SAMPLE_PIN, hashlib.sha256(f"rollcall-sample-{staff_id}".encode()).digest()[:16])
+
+
 def _staff(make: _Maker) -> list[Staff]:
     roles = [StaffRole.DUTY_TEACHER] * 4 + [StaffRole.DUTY_LEADER] * 2 + [StaffRole.GUARD] * 2
     genders = list(Gender)
     return [
-        Staff(f"t{n:02d}", make.name(make.rng.choice(genders)), role, make.phone())
+        Staff(f"t{n:02d}", make.name(make.rng.choice(genders)), role, make.phone(),
+              "" if role is StaffRole.GUARD else _sample_pin_hash(f"t{n:02d}"))  # fmt: skip
         for n, role in enumerate(roles, start=1)
     ]
 

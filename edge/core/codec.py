@@ -80,7 +80,7 @@ def school_to_datasets(school: School) -> dict[str, Any]:
     return {
         "students": [to_plain(s) for s in school.students.values()],
         "guardians": [to_plain(g) for g in school.guardians.values()],
-        "staff": [to_plain(s) for s in school.staff.values()],
+        "staff": [staff_to_plain(s) for s in school.staff.values()],
         "cards": [to_plain(c) for c in school.cards.values()],
         "rooms": [to_plain(r) for r in school.rooms.values()],
         "services": [to_plain(s) for s in school.services.values()],
@@ -88,6 +88,15 @@ def school_to_datasets(school: School) -> dict[str, Any]:
         "leave": [to_plain(x) for x in school.leave],
         "calendar": to_plain(school.calendar),
     }
+
+
+def staff_to_plain(staff: Staff) -> dict[str, Any]:
+    """A staff row; `pin_hash` only where the office set a PIN, so a school without PINs pushes the
+    very rows (and hash) it did before, and a device that does not know the field yet is not refused them."""
+    plain: dict[str, Any] = to_plain(staff)
+    if not staff.pin_hash:
+        del plain["pin_hash"]
+    return plain
 
 
 def school_from_datasets(datasets: Mapping[str, Any]) -> School:

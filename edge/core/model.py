@@ -80,6 +80,7 @@ class Staff:
     name: str
     role: StaffRole
     phone: str = ""
+    pin_hash: str = ""  # the office's salted hash of their signing PIN (edge.core.pins); "" = none set
 
 
 @dataclass(frozen=True, slots=True)

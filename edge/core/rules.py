@@ -17,13 +17,16 @@ from edge.core.model import (
     CardKind,
     CardStatus,
     Event,
+    EventKind,
     Outcome,
     Reader,
     ReaderRole,
     School,
     Session,
+    Staff,
     StaffRole,
 )
+from edge.core.pins import pin_matches
 from edge.core.plan import ARRIVAL_WINDOW, DayPlan
 from edge.core.projection import Attendance, State, Whereabouts
 from hardware.reads import is_random_uid
@@ -308,12 +311,62 @@ def decide_call(student: str, ctx: Context, note: str = "") -> Decision:
     return Decision(Outcome.CALLED, "note" if note else "", student, {"session": session.id, "note": note})
 
 
-def decide_sign(session_id: str, staff_id: str, ctx: Context) -> Decision:
+# A staff card tapped this recently shows its holder is at the console.
+CARD_PROOF_WINDOW = timedelta(minutes=2)
+
+
+@dataclass(frozen=True, slots=True)
+class Proof:
+    """How a signer at a console shows who they are: their staff card just tapped at a reader (its
+    event), or the PIN the office set for them. Never stored: the event records only which it was."""
+
+    pin: str = ""
+    card_tap: Event | None = None
+    locked_until: datetime | None = None  # too many wrong PINs lately (edge.core.pins.PinThrottle)
+
+
+def decide_sign(session_id: str, staff_id: str, ctx: Context, proof: Proof | None = None) -> Decision:
+    """Sign a session's report as `staff_id`. `proof` is None only where the caller has shown who signs
+    some other way (the office's page, behind its own sign-in); a console must bring a `Proof`."""
     if session_id not in ctx.plan.sessions:
         raise ActionError(f"no session {session_id!r} on {ctx.plan.day.isoformat()}", "no_session")
-    if staff_id not in ctx.school.staff:
+    staff = ctx.school.staff.get(staff_id)
+    if staff is None:
         raise ActionError(f"unknown staff member {staff_id!r}", "unknown_staff")
-    return Decision(Outcome.REPORT_SIGNED, "console", staff_id, {"session": session_id})
+    data = {"session": session_id}
+    if proof is None:
+        return Decision(Outcome.REPORT_SIGNED, "console", staff_id, data)
+    if _card_shows(proof.card_tap, staff_id, ctx.now):
+        return Decision(Outcome.REPORT_SIGNED, "console_staff_card", staff_id, data)
+    _check_pin(staff, proof, ctx.now)
+    return Decision(Outcome.REPORT_SIGNED, "console_pin", staff_id, data)
+
+
+def _card_shows(tap: Event | None, staff_id: str, now: datetime) -> bool:
+    return (
+        tap is not None
+        and tap.kind is EventKind.TAP
+        and tap.outcome in (Outcome.STAFF_ON_DUTY, Outcome.REPORT_SIGNED)
+        and tap.subject == staff_id
+        and timedelta(0) <= now - tap.at <= CARD_PROOF_WINDOW
+    )
+
+
+def _check_pin(staff: Staff, proof: Proof, now: datetime) -> None:
+    """Refuse unless `proof.pin` is the PIN the office set for `staff` (the PIN itself is never in a message)."""
+    if not staff.pin_hash:
+        raise ActionError(f"staff member {staff.id} has no signing PIN: the office sets one, or sign with the staff card",
+                          "pin_not_set")  # fmt: skip
+    if proof.locked_until is not None and now < proof.locked_until:
+        until = proof.locked_until.strftime("%H:%M")
+        raise ActionError(f"too many wrong PINs for staff member {staff.id}: PIN signing is locked until {until}",
+                          "pin_locked", until=until)  # fmt: skip
+    if not proof.pin:
+        raise ActionError(
+            f"signing as staff member {staff.id} needs their PIN or their staff card", "pin_required"
+        )
+    if not pin_matches(proof.pin, staff.pin_hash):
+        raise ActionError(f"wrong PIN for staff member {staff.id}", "pin_wrong")
 
 
 def decide_assign_card(uid: str, student: str, ctx: Context) -> Decision:

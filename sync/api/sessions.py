@@ -15,12 +15,26 @@ from typing import Any
 from aiohttp import web
 
 from edge.api.sessions import FORMATS, LANG, SESSION_ID, XLSX
+from edge.api.signing import SIGN_FIELDS
 from edge.api.snapshot import session_summary
 from edge.core.report import ZeroReport
 from edge.files.report_format import COUNTS, as_csv, report_dict, write_xlsx
 from edge.web.errors import BadRequest, NotFound, dumps
+from edge.web.keys import IDENTITY
 from edge.web.parse import field, fields, query, query_choice, query_date, read_json
-from edge.web.routing import ANY_OBJECT, GUARD, STRING, TEACHER, TEXT, Param, Route, json_ok, obj, roles
+from edge.web.routing import (
+    ADMIN,
+    ANY_OBJECT,
+    GUARD,
+    STRING,
+    TEACHER,
+    TEXT,
+    Param,
+    Route,
+    json_ok,
+    obj,
+    roles,
+)
 from sync import register
 from sync.api.actions import forward
 from sync.api.audit import audit
@@ -122,8 +136,14 @@ async def attendance(request: web.Request) -> web.Response:
 
 
 async def sign(request: web.Request) -> web.Response:
-    body = fields(await read_json(request, 64 * 1024), ("staff_id",))
+    body = fields(await read_json(request, 64 * 1024), SIGN_FIELDS)
     field(body, "staff_id", str)
+    for name in ("pin", "card_event"):
+        field(body, name, str, "")
+    if request[IDENTITY].role != ADMIN:
+        # Forwarded with the device's admin token: a console here must still show who signs, so the
+        # device checks its PIN (or its card's tap) as it would the console's own.
+        body = {"pin": ""} | body
     session_id = request.match_info["id"]
     school = request.app[SCHOOL]
     now = school.clock.now()
@@ -138,8 +158,9 @@ async def sign(request: web.Request) -> web.Response:
     room = await school.query(room_of)
     if room is None:
         raise NotFound(f"no session {session_id!r} on {now.date().isoformat()}")
+    audited = {"session": session_id, "staff_id": body["staff_id"]}  # never the PIN
     return await forward(request, school.device_for(room), f"/api/v1/sessions/{session_id}/report/sign", body,
-                         {"session": session_id} | body)  # fmt: skip
+                         audited)  # fmt: skip
 
 
 DAY = Param("date", "query", {"type": "string", "format": "date"}, "the day (today)")
@@ -179,7 +200,7 @@ ROUTES = (
         roles(TEACHER),
         "Sign a session's zero report: forwarded to the device of the session's room, recorded there",
         params=(SESSION_ID,),
-        body=obj({"staff_id": TEXT}, closed=True),
+        body=obj({"staff_id": TEXT}, {"pin": TEXT, "card_event": TEXT}, closed=True),
         responses=json_ok("the device's answer: the event", ANY_OBJECT, 201)
         | {
             404: ("no such session", {}),

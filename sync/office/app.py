@@ -23,6 +23,7 @@ from sync.office import (
     pages_leave,
     pages_rota,
     pages_sign_in,
+    pages_staff,
     pages_uploads,
 )
 from sync.office.throttle import Throttle
@@ -31,7 +32,7 @@ from sync.server import SchoolServer
 
 HERE = Path(__file__).parent
 FAMILIES = (pages_sign_in, pages_applications, pages_leave, pages_formation, pages_day, pages_uploads,
-            pages_children, pages_rota, pages_activities)  # fmt: skip
+            pages_children, pages_staff, pages_rota, pages_activities)  # fmt: skip
 
 
 def create_office_app(school: SchoolServer, throttle: Throttle | None = None) -> web.Application:

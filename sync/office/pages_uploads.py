@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from edge.core.codec import school_to_datasets, to_plain
+from edge.core.codec import school_to_datasets, staff_to_plain, to_plain
 from edge.core.model import CardKind, School
 from edge.files import settings
 from edge.files.roster import read_enrolments, read_leave, read_roster
@@ -108,7 +108,10 @@ def _datasets(store: ServerStore, kind: str, parsed: Any) -> dict[str, Any]:
         # The file is every staff card; pupils' and guardians' cards stay as they are.
         kept = [c for c in rows_of(store, "cards") if c.get("kind") != CardKind.STAFF.value]
         merged = sorted([*kept, *(to_plain(c) for c in cards)], key=lambda c: str(c.get("uid")))
-        return {"staff": [to_plain(s) for s in staff], "cards": merged}
+        # Nor does it hold the signing PINs the office set on this page: each staff member keeps theirs.
+        pins = {str(row.get("id")): row["pin_hash"] for row in rows_of(store, "staff") if row.get("pin_hash")}
+        rows = [staff_to_plain(s) | ({"pin_hash": pins[s.id]} if s.id in pins else {}) for s in staff]
+        return {"staff": rows, "cards": merged}
     if kind == "calendar":
         return {"calendar": to_plain(parsed)}
     return {kind: [to_plain(row) for row in parsed]}

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from edge.cli.sample import SAMPLE_PIN
 from edge.core.codec import dataset_sha256, to_plain
 from tests.api.conftest import Device
 
@@ -47,7 +48,7 @@ VALID: dict[tuple[str, str], Callable[[Device], Call]] = {
     ("GET", "/api/v1/sessions/{id}/report"): lambda d: Call("GET", f"/api/v1/sessions/{EVENING}/report"),
     ("GET", "/api/v1/alerts"): lambda d: Call("GET", "/api/v1/alerts"),
     ("POST", "/api/v1/sessions/{id}/report/sign"): lambda d: Call(
-        "POST", f"/api/v1/sessions/{EVENING}/report/sign", {"staff_id": _teacher(d)}
+        "POST", f"/api/v1/sessions/{EVENING}/report/sign", {"staff_id": _teacher(d), "pin": SAMPLE_PIN}
     ),
     ("POST", "/api/v1/actions"): lambda d: Call(
         "POST", "/api/v1/actions", {"type": "check_in", "student_id": d.evening_students()[0], "note": "忘带卡"}

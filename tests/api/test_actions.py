@@ -6,6 +6,7 @@ import csv
 import io
 from typing import Any
 
+from edge.cli.sample import SAMPLE_PIN
 from edge.core.model import CardKind
 from edge.core.pinyin import syllables
 from hardware.reads import CardRead
@@ -102,7 +103,7 @@ async def test_sessions_reports_in_three_formats_and_sign_off(device: Device) ->
     as_xlsx = await client.get(f"/api/v1/sessions/{EVENING}/report?format=xlsx", headers=auth("guard"))
     assert as_xlsx.headers["Content-Disposition"].endswith('.xlsx"') and (await as_xlsx.read())[:2] == b"PK"
     teacher = next(s for s in device.school.staff.values() if s.role.value == "duty_teacher")
-    signed = await client.post(f"/api/v1/sessions/{EVENING}/report/sign", json={"staff_id": teacher.id},
+    signed = await client.post(f"/api/v1/sessions/{EVENING}/report/sign", json={"staff_id": teacher.id, "pin": SAMPLE_PIN},
                                headers=auth("teacher"))  # fmt: skip
     answer = await signed.json()
     assert signed.status == 201 and answer["event"]["kind"] == "sign" and answer["event"]["actor"] == "teacher:teacher-1"

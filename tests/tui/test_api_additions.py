@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from edge.cli.sample import SAMPLE_PIN
 from tests.api.conftest import Device, auth
 from tests.tui.conftest import arrive, evening_session, report, room_of, set_clock, tap, teacher_card
 
@@ -63,7 +64,7 @@ async def test_a_guard_may_sign_with_a_staff_id_and_search_gives_guardian_ids(de
     await set_clock(device, AFTER_HEADCOUNT)
     staff_id, _ = teacher_card(device)
     signed = await device.client.post("/api/v1/sessions/2026-11-30.evening.r301/report/sign", headers=auth("guard"),
-                                      json={"staff_id": staff_id})  # fmt: skip
+                                      json={"staff_id": staff_id, "pin": SAMPLE_PIN})  # fmt: skip
     body = await signed.json()
     assert signed.status == 201 and body["event"]["subject"] == staff_id and body["event"]["actor"] == "guard:guard-1"
     student = device.evening_students()[0]

@@ -8,8 +8,10 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
+from edge.cli.sample import SAMPLE_PIN
 from tests.api.conftest import Device, auth
 from tests.tui.conftest import arrive, console, running, set_clock, tap, teacher_card, until
+from tui.screens.confirm_dialog import ConfirmDialog
 from tui.screens.report import ReportScreen
 from tui.screens.sign_dialog import SignDialog
 
@@ -57,16 +59,18 @@ async def test_each_rooms_report_shows_what_the_device_reports(device: Device) -
         assert "全校汇总" in school and "今日未闭环" in school
 
 
-async def test_a_report_is_signed_with_a_staff_id(device: Device) -> None:
+async def test_a_report_is_signed_by_a_teacher_chosen_by_name_with_their_pin(device: Device) -> None:
     await set_clock(device, AFTER_HEADCOUNT)
-    staff_id, _ = teacher_card(device)
+    staff_id = min((s for s in device.school.staff.values() if s.role.value != "guard"), key=lambda s: (s.name, s.id)).id
     app = console(device)
     async with running(app) as pilot:
         screen = await on_report_screen(device, app, pilot)
         await evening_row(pilot, screen, "2026-11-30.evening.r302")
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, SignDialog), "the sign dialog")
-        await pilot.press(*staff_id, "enter")
+        await pilot.press("enter", *SAMPLE_PIN, "enter")  # the first teacher by name, her PIN
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "sign with N missing?")
+        await pilot.press("enter")
         await until(pilot, lambda: any(s.signed for s in app.board.sessions), "the signature")
         table = screen.query_one("#reports", DataTable)
         row = [s.id for s in screen.sessions].index("2026-11-30.evening.r302")
@@ -86,6 +90,8 @@ async def test_a_staff_card_tapped_anywhere_signs_the_open_report(device: Device
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, SignDialog), "the sign dialog")
         await tap(device, "gate-in", uid)  # no typing: the teacher taps their card at the gate
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "sign with N missing?")
+        await pilot.press("enter")
         await until(pilot, lambda: any(s.signed for s in app.board.sessions), "the signature")
     sessions = (await (await device.client.get("/api/v1/sessions", headers=auth("guard"))).json())["sessions"]
     assert {s["id"]: s["signed_by"] for s in sessions if s["signed"]} == {"2026-11-30.evening.r303": staff_id}

@@ -13,6 +13,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
+from edge.cli.sample import SAMPLE_PIN
 from tests.api.conftest import Device, auth
 from tests.tui.conftest import arrive, console, room_of, running, set_clock, tap, teacher_card, until
 from tests.tui.snapshots import assert_snapshot
@@ -81,7 +82,7 @@ async def report(device: Device, app: GuardApp, pilot: Pilot[None]) -> None:
     await set_clock(device, "2026-11-30T18:40:00+08:00")
     staff_id, _ = teacher_card(device)
     signed = await device.client.post("/api/v1/sessions/2026-11-30.evening.r301/report/sign",
-                                      json={"staff_id": staff_id}, headers=auth("teacher"))  # fmt: skip
+                                      json={"staff_id": staff_id, "pin": SAMPLE_PIN}, headers=auth("teacher"))  # fmt: skip
     assert signed.status == 201
     await pilot.press("f5")
     screen = app.screen

@@ -1,6 +1,7 @@
 """Provides `ReportScreen` (F5): the zero reports — each room's, with its lists, and the school-wide line.
 
-S signs the highlighted room's report (a staff id, or a staff card tapped on any reader);
+S signs the highlighted room's report (a staff member by name with their PIN, or a staff card tapped on
+any reader; a report with children missing asks "sign with N missing?" first);
 X exports it, A exports every room's report of the day, to CSV files an office can open.
 """
 
@@ -20,7 +21,8 @@ from tui.board import Board, totals
 from tui.messages import Export, Sign, WantReport
 from tui.rows import Report, SessionRow
 from tui.screens.base import BoardScreen
-from tui.screens.sign_dialog import SignDialog
+from tui.screens.confirm_dialog import ConfirmDialog
+from tui.screens.sign_dialog import SignDialog, Signer
 from tui.text import tr
 
 LISTED = ("missing", "not_yet_arrived", "still_waiting", "left_early", "on_leave", "late")
@@ -123,12 +125,25 @@ class ReportScreen(BoardScreen):
         session = self.highlighted
         if session is None:
             return
+        report = self.report if self.report is not None and self.report.session.id == session.id else None
+        self.app.push_screen(SignDialog(session, report.signers if report else ()),
+                             lambda signer: self._confirm_sign(session, signer))  # fmt: skip
 
-        def sign(staff_id: str | None) -> None:
-            if staff_id:
-                self.post_message(Sign(session.id, staff_id))
+    def _confirm_sign(self, session: SessionRow, signer: Signer | None) -> None:
+        """A report that is not clean is signed only when asked twice: "sign with N missing?"."""
+        if signer is None:
+            return
+        if session.clean:
+            self._send_sign(session, signer)
+            return
+        missing = session.count("missing")
+        question = (tr(self, "tui.sign.missing_question", n=missing) if missing
+                    else tr(self, "tui.sign.unclean_question"))  # fmt: skip
+        self.app.push_screen(ConfirmDialog(question, f"{session.room} {session.service} · {signer.name or signer.staff_id}"),
+                             lambda sure: self._send_sign(session, signer) if sure else None)  # fmt: skip
 
-        self.app.push_screen(SignDialog(session), sign)
+    def _send_sign(self, session: SessionRow, signer: Signer) -> None:
+        self.post_message(Sign(session.id, signer.staff_id, signer.pin, signer.card_event, signer.name))
 
     def action_export(self) -> None:
         session = self.highlighted

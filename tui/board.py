@@ -133,6 +133,17 @@ def current_sessions(board: Board) -> tuple[SessionRow, ...]:
     return tuple(s for s in upcoming if upcoming and s.start == upcoming[0].start)
 
 
+def session_under_way(board: Board, room: str = "") -> SessionRow | None:
+    """The session a child leaving now leaves before its end: the one under way in her room (by its
+    name, when known), else the first to end of those under way; None when none is (no early leaving)."""
+    now = board.device_now
+    if now is None:
+        return None
+    under_way = [s for s in board.sessions if s.start <= now < s.end]
+    in_room = [s for s in under_way if room and s.room == room]
+    return min(in_room or under_way, key=lambda s: s.end, default=None)
+
+
 def totals(sessions: Iterable[SessionRow]) -> dict[str, int]:
     """Counts summed over sessions: enrolled, present, late, ... still_waiting."""
     summed: dict[str, int] = {}

@@ -32,10 +32,11 @@ async def test_each_rooms_row_is_that_sessions_counts(device: Device) -> None:
         for row, session in enumerate(evening):
             shown = cells(table, row)
             counts = session["counts"]
-            expected = [counts[n] for n in ("enrolled", "present", "late", "on_leave", "missing", "picked_up", "still_waiting")]
+            expected = [counts[n] for n in ("enrolled", "present", "late", "on_leave", "missing", "left_early",
+                                            "picked_up", "still_waiting")]  # fmt: skip
             assert shown[0] == session["room"] and shown[1] == f"{session['service']} 18:15"
-            assert [int(x) for x in shown[2:9]] == expected
-            assert shown[9] == "! 未签"
+            assert [int(x) for x in shown[2:10]] == expected
+            assert shown[10] == "! 未签"
         assert sum(int(cells(table, r)[3]) for r in range(4)) == 12 and sum(int(cells(table, r)[4]) for r in range(4)) == 2
 
 

@@ -1,4 +1,5 @@
-"""Provides `RoomsScreen` (F2): each room's numbers now — enrolled, present, late, on leave, missing, picked up, waiting."""
+"""Provides `RoomsScreen` (F2): each room's numbers now — enrolled, present, late, on leave, missing, left early,
+picked up, waiting."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from tui.rows import SessionRow
 from tui.screens.base import BoardScreen
 from tui.text import tr
 
-NUMBERS = ("enrolled", "present", "late", "on_leave", "missing", "picked_up", "still_waiting")
+# Left early is counted apart, so a child released before the end does not silently drop out of the numbers.
+NUMBERS = ("enrolled", "present", "late", "on_leave", "missing", "left_early", "picked_up", "still_waiting")
 
 
 class RoomsScreen(BoardScreen):

@@ -28,7 +28,8 @@ class Counts(Static):
         summed = totals(sessions)
         # Before the headcount nobody is missing yet, only not yet arrived: show whichever holds.
         absent = "not_yet_arrived" if summed.get("not_yet_arrived") else "missing"
-        for name in ("enrolled", "present", "late", "on_leave", absent, "picked_up", "still_waiting"):
+        # Left early has its own number: a child released during study is still accounted for.
+        for name in ("enrolled", "present", "late", "on_leave", absent, "left_early", "picked_up", "still_waiting"):
             value = summed.get(name, 0)
             text.append("  ")
             text.append(f"{tr(self, 'tui.col.' + name)}\u00a0")  # no break between a label and its number

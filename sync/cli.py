@@ -160,7 +160,7 @@ def _roster_import(args: argparse.Namespace, lang: str) -> int:
     from edge.files.roster import read_enrolments, read_leave, read_roster
     from sync import datasets
 
-    roster = read_roster(args.file)
+    roster = read_roster(args.file, lang)
 
     def build(store: ServerStore, config: ServerConfig) -> dict[str, Any]:
         plain = school_to_datasets(roster)
@@ -169,9 +169,9 @@ def _roster_import(args: argparse.Namespace, lang: str) -> int:
                "cards": datasets.with_assignments(store.db, plain["cards"])}  # fmt: skip
         known = replace(datasets.school(store.db), students=roster.students)
         if args.enrolments:
-            new["enrolments"] = [to_plain(e) for e in read_enrolments(args.enrolments, known)]
+            new["enrolments"] = [to_plain(e) for e in read_enrolments(args.enrolments, known, lang)]
         if args.leave:
-            new["leave"] = [to_plain(x) for x in read_leave(args.leave, known)]
+            new["leave"] = [to_plain(x) for x in read_leave(args.leave, known, lang)]
         return new
 
     new = _with_store(args, build)

@@ -268,7 +268,7 @@ def _with_store(args: argparse.Namespace, work: Callable[[Store, EdgeConfig], An
 def _roster_import(args: argparse.Namespace, lang: str) -> int:
     from edge.files.roster import read_enrolments, read_leave, read_roster
 
-    roster = read_roster(args.file)
+    roster = read_roster(args.file, lang)
 
     def install(store: Store, config: EdgeConfig) -> int:
         datasets = school_to_datasets(roster)
@@ -276,10 +276,10 @@ def _roster_import(args: argparse.Namespace, lang: str) -> int:
         # Enrolments name the new roster's students and the device's own services and rooms.
         known = replace(store.load_school(), students=roster.students)
         if args.enrolments:
-            datasets["enrolments"] = [to_plain(e) for e in read_enrolments(args.enrolments, known)]
+            datasets["enrolments"] = [to_plain(e) for e in read_enrolments(args.enrolments, known, lang)]
             wanted.add("enrolments")
         if args.leave:
-            datasets["leave"] = [to_plain(x) for x in read_leave(args.leave, known)]
+            datasets["leave"] = [to_plain(x) for x in read_leave(args.leave, known, lang)]
             wanted.add("leave")
         version = max(store.dataset_version(name) for name in wanted) + 1
         store.install_datasets({name: datasets[name] for name in wanted}, version)

@@ -1,4 +1,8 @@
-"""Provides roster import and export (students, guardians, cards), and enrolment and leave import."""
+"""Provides roster import and export (students, guardians, cards), and enrolment and leave import.
+
+Read through edge.files.tabular: every bad row is `file:line: reason`, the reason from the catalogue
+(`office.upload.*`) in the reader's language.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,23 @@ from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
+from edge.core.i18n import t
 from edge.core.model import Card, CardKind, CardStatus, Enrolment, Gender, Guardian, Leave, School, Student
 from edge.core.pinyin import sort_key
-from edge.files.tabular import Column, Problems, RosterError, Row, fold, read_table, write_table
-from hardware.reads import is_random_uid, normalise_uid
+from edge.files.tabular import (
+    Bad,
+    Column,
+    RosterError,
+    Row,
+    Sheet,
+    calendar_date,
+    card_uid,
+    fold,
+    plain,
+    read_table,
+    write_table,
+    yes_no,
+)
 
 __all__ = ["RosterError", "read_enrolments", "read_leave", "read_roster", "write_roster"]
 
@@ -75,73 +92,38 @@ LEAVE_COLUMNS = (
 _NUMERALS = {n: i for i, n in enumerate("一二三四五六七八九十", start=1)} | {"十一": 11, "十二": 12}
 _GENDERS = {"男": Gender.MALE, "male": Gender.MALE, "m": Gender.MALE}
 _GENDERS |= {"女": Gender.FEMALE, "female": Gender.FEMALE, "f": Gender.FEMALE}
-_YES_NO = {w: True for w in ("是", "yes", "y", "true", "1")}
-_YES_NO |= {w: False for w in ("否", "no", "n", "false", "0")}
-_DATE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?")
 _WORDS: Mapping[str, Mapping[object, str]] = {
     "zh": {Gender.MALE: "男", Gender.FEMALE: "女", True: "是", False: "否"},
     "en": {Gender.MALE: "male", Gender.FEMALE: "female", True: "yes", False: "no"},
 }
 
 
-def _text(text: str) -> str:
-    return text
-
-
 def _grade(text: str) -> int:
-    t = fold(text).removesuffix("年级").strip()
-    grade = int(t) if t.isascii() and t.isdigit() else _NUMERALS.get(t, 0)
+    word = fold(text).removesuffix("年级").strip()
+    grade = int(word) if word.isascii() and word.isdigit() else _NUMERALS.get(word, 0)
     if not 1 <= grade <= 12:
-        raise ValueError("is not a grade from 1 to 12")
+        raise Bad("not_grade")
     return grade
 
 
 def _gender(text: str) -> Gender:
     if (gender := _GENDERS.get(fold(text).casefold())) is None:
-        raise ValueError("is not 男/女 (male/female)")
+        raise Bad("not_gender")
     return gender
-
-
-def _yes_no(text: str) -> bool:
-    if (answer := _YES_NO.get(fold(text).casefold())) is None:
-        raise ValueError("is not 是/否 (yes/no)")
-    return answer
 
 
 def _phone(text: str) -> str:
     digits = re.sub(r"[\s-]", "", fold(text)).removeprefix("+86")
     if not re.fullmatch(r"1[0-9]{10}", digits):
-        raise ValueError("is not an 11-digit mobile number")
+        raise Bad("not_phone")
     return digits
-
-
-def _uid(text: str) -> str:
-    if re.fullmatch(r"[0-9]{10}", text):
-        # Vendors print the UID as a decimal number; which byte order they used is another task.
-        raise ValueError("is decimal; give the UID in hex")
-    try:
-        uid = normalise_uid(text)
-    except ValueError:
-        raise ValueError("is not a card UID in hex (like E4:3A:C9:D2)") from None
-    if is_random_uid(uid):
-        raise ValueError("starts 08: a phone or CPU card sends a new random UID each tap")
-    return uid
-
-
-def _date(text: str) -> date:
-    found = _DATE.fullmatch(fold(text))
-    try:
-        if found:
-            return date(*(int(part) for part in found.groups()))
-    except ValueError:
-        pass
-    raise ValueError("is not a date (YYYY-MM-DD)")
 
 
 class _RosterBuilder:
     """Students, guardians and cards so far, with the line each came from to name in a clash."""
 
-    def __init__(self) -> None:
+    def __init__(self, sheet: Sheet) -> None:
+        self.sheet = sheet
         self.students: dict[str, Student] = {}
         self.guardians: dict[str, Guardian] = {}
         self.children: dict[str, set[str]] = {}
@@ -154,7 +136,9 @@ class _RosterBuilder:
     def add(self, row: Row) -> None:
         sid = row.get("student_id")
         if sid in self.student_lines:
-            row.fail(f"{row.label('student_id')} {sid!r} is already on line {self.student_lines[sid]}")
+            self.sheet.fail(
+                row, "again", column=row.label("student_id"), value=sid, line=self.student_lines[sid]
+            )
         elif sid:
             self.student_lines[sid] = row.line
         student = self._student(row)
@@ -170,30 +154,32 @@ class _RosterBuilder:
         if student is not None:
             self.students[student.id] = student
 
-    @staticmethod
-    def _student(row: Row) -> Student | None:
-        sid, name = row.need("student_id", _text), row.need("name", _text)
-        gender, grade = row.need("gender", _gender), row.need("grade", _grade)
-        class_name, walks = row.need("class", _text), row.parse("may_walk_home", _yes_no)
+    def _student(self, row: Row) -> Student | None:
+        sheet = self.sheet
+        sid, name = sheet.need(row, "student_id", plain), sheet.need(row, "name", plain)
+        gender, grade = sheet.need(row, "gender", _gender), sheet.need(row, "grade", _grade)
+        class_name, walks = sheet.need(row, "class", plain), sheet.parse(row, "may_walk_home", yes_no)
         if sid is None or name is None or gender is None or grade is None or class_name is None:
             return None
         return Student(sid, name, gender, grade, class_name, row.get("homeroom_teacher"), bool(walks))
 
     def _guardian(self, row: Row, columns: GuardianColumns, given: set[str]) -> str:
         """The id of the row's guardian in `columns`, or "" when there is none or it is unusable."""
-        name, phone_key, may_key = row.get(columns.name.key), columns.phone.key, columns.may_pick_up.key
+        sheet, name_key = self.sheet, columns.name.key
+        name, phone_key, may_key = row.get(name_key), columns.phone.key, columns.may_pick_up.key
         others = [c.key for c in columns[1:] if row.get(c.key)]
         if not name:
             if others:
-                row.fail(f"{row.label(columns.name.key)} is empty but {row.label(others[0])} is given")
+                sheet.fail(row, "guardian_unnamed", column=row.label(name_key), other=row.label(others[0]))
             return ""
         if not row.get(phone_key):
-            row.fail(f"{row.label(phone_key)} is empty; {row.label(columns.name.key)} {name!r} needs one")
-        may_pick_up = row.parse(may_key, _yes_no)
+            sheet.fail(row, "guardian_no_phone", column=row.label(phone_key), name_column=row.label(name_key),
+                       name=name)  # fmt: skip
+        may_pick_up = sheet.parse(row, may_key, yes_no)
         if may_pick_up is False and row.get(columns.cards.key):
-            card_label, may_label = row.label(columns.cards.key), row.label(may_key)
-            row.fail(f"{card_label} is given but {may_label} is {row.get(may_key)!r}")
-        phone = row.parse(phone_key, _phone)
+            sheet.fail(row, "pickup_card_refused", card=row.label(columns.cards.key), may=row.label(may_key),
+                       value=row.get(may_key))  # fmt: skip
+        phone = sheet.parse(row, phone_key, _phone)
         if phone is None:
             return ""
         # Siblings' rows name the same parent: one phone is one guardian record. What a sibling's
@@ -205,23 +191,26 @@ class _RosterBuilder:
             may_pick_up = first.may_pick_up if first else True
         guardian = Guardian(gid, name, phone, relation, (), may_pick_up)
         if guardian.id in given:
-            row.fail(f"{row.label(phone_key)} {phone!r} is already a guardian on this row")
+            sheet.fail(row, "guardian_twice", column=row.label(phone_key), value=phone)
             return ""
         given.add(guardian.id)
         known = self.guardians.setdefault(guardian.id, guardian)
         if known == guardian:
             self.guardian_lines.setdefault(guardian.id, row.line)
             return guardian.id
-        row.fail(
-            f"{row.label(phone_key)} {phone!r} is {_describe(known)} on line {self.guardian_lines[guardian.id]}"
-            f" but {_describe(guardian)} here"
-        )
+        sheet.fail(row, "guardian_differs", column=row.label(phone_key), value=phone,
+                   line=self.guardian_lines[guardian.id], known=self._describe(known),
+                   here=self._describe(guardian))  # fmt: skip
         return ""
+
+    def _describe(self, guardian: Guardian) -> str:
+        key = "guardian" if guardian.may_pick_up else "guardian_no_pickup"
+        return self.sheet.say(key, name=guardian.name, relation=guardian.relation)
 
     def _cards(self, row: Row, key: str, kind: CardKind, holder: str, status: CardStatus) -> None:
         # A cell may hold several UIDs; fold() makes the Chinese ，； their ASCII forms.
         for part in re.split(r"[,;]", fold(row.get(key))):
-            uid = row.parse(key, _uid, part.strip())
+            uid = self.sheet.parse(row, key, card_uid, part.strip())
             if uid is None or not holder:
                 continue
             card = Card(uid, kind, holder, status)
@@ -229,7 +218,9 @@ class _RosterBuilder:
             if known == card:  # a guardian's card repeats on each child's row
                 self.card_lines.setdefault(uid, row.line)
             else:
-                row.fail(f"{row.label(key)} {uid!r} is already used on line {self.card_lines[uid]}")
+                self.sheet.fail(
+                    row, "card_again", column=row.label(key), value=uid, line=self.card_lines[uid]
+                )
 
     def school(self) -> School:
         guardians = {
@@ -239,20 +230,20 @@ class _RosterBuilder:
         return School(students=self.students, guardians=guardians, cards=self.cards)
 
 
-def _describe(guardian: Guardian) -> str:
-    return f"{guardian.name} ({guardian.relation}{'' if guardian.may_pick_up else ', may not pick up'})"
+# The office's page and the command line each pass their reader's language; a caller that passes none
+# gets Chinese, the school's language (as the catalogue and the settings' readers do): the office that
+# fixes the file reads Chinese, and English is the exception someone asked for (--lang en, ?lang=en).
+DEFAULT_LANG = "zh"
 
 
-def read_roster(path: Path) -> School:
-    """The students, guardians and cards in `path`; raises RosterError naming every bad row."""
-    problems = Problems(path)
-    rows = read_table(path, ROSTER_COLUMNS, problems)
-    if not rows:
-        raise RosterError([f"{path}:1: no students below the header"])
-    builder = _RosterBuilder()
-    for row in rows:
+def read_roster(path: Path, lang: str = DEFAULT_LANG) -> School:
+    """The students, guardians and cards in `path`; raises RosterError naming every bad row, each
+    reason in `lang` (Chinese by default: see DEFAULT_LANG)."""
+    sheet = read_table(path, ROSTER_COLUMNS, lang, empty="no_students")
+    builder = _RosterBuilder(sheet)
+    for row in sheet.rows:
         builder.add(row)
-    problems.raise_if_any()
+    sheet.done()
     return builder.school()
 
 
@@ -270,7 +261,7 @@ def write_roster(school: School, path: Path, lang: str = "zh") -> None:
         held.setdefault((card.holder_id, card.kind, card.status), []).append(card.uid)
     sets = max([2, *(len(gs) for gs in guardians.values())])
     if sets > MAX_GUARDIANS:
-        raise ValueError(f"a student has {sets} guardians; a roster holds at most {MAX_GUARDIANS}")
+        raise ValueError(t("office.upload.too_many_guardians", lang, n=sets, most=MAX_GUARDIANS))
 
     def _held(holder: str, kind: CardKind) -> list[str]:
         """The cells for the holder's active cards and lost cards, in the columns' order."""
@@ -296,10 +287,11 @@ def _roster_order(student: Student) -> tuple[int, str, str, str]:
     return student.grade, natural, sort_key(student.name), student.id
 
 
-def _resolver(pairs: Iterable[tuple[str, str]] | None, what: str) -> Callable[[str], str]:
-    """Map a cell to an id: by id or name when the school is known, else take it as the id."""
+def _resolver(pairs: Iterable[tuple[str, str]] | None, unknown: str) -> Callable[[str], str]:
+    """Map a cell to an id: by id or name when the school is known, else take it as the id;
+    a cell that names nothing of the school is Bad(`unknown`)."""
     if pairs is None:
-        return _text
+        return plain
     pairs = list(pairs)
     # An exact id wins over a name, and a name over an id in other case ("Evening" for evening).
     folded = {key.casefold(): key for key, _ in pairs}
@@ -307,46 +299,53 @@ def _resolver(pairs: Iterable[tuple[str, str]] | None, what: str) -> Callable[[s
 
     def resolve(text: str) -> str:
         if (found := index.get(text, folded.get(text.casefold()))) is None:
-            raise ValueError(f"is not {what}")
+            raise Bad(unknown)
         return found
 
     return resolve
 
 
-def _span(row: Row) -> tuple[date, date] | None:
-    start, end = row.need("from", _date), row.need("to", _date)
+def _span(sheet: Sheet, row: Row) -> tuple[date, date] | None:
+    start, end = sheet.need(row, "from", calendar_date), sheet.need(row, "to", calendar_date)
     if start is None or end is None:
         return None
     if end < start:
-        row.fail(f"{row.label('to')} {row.get('to')!r} is before {row.label('from')} {row.get('from')!r}")
+        sheet.fail(
+            row, "before", to=row.label("to"), b=row.get("to"), since=row.label("from"), a=row.get("from")
+        )
         return None
     return start, end
 
 
-def read_enrolments(path: Path, school: School | None = None) -> tuple[Enrolment, ...]:
-    """Enrolments from `path`; with `school`, students, services and rooms must exist (by id or name)."""
-    problems = Problems(path)
+def read_enrolments(
+    path: Path, school: School | None = None, lang: str = DEFAULT_LANG
+) -> tuple[Enrolment, ...]:
+    """Enrolments from `path`; with `school`, students, services and rooms must exist (by id or name).
+    Reasons in `lang`, Chinese by default (see DEFAULT_LANG); a file of only a header is no enrolments."""
+    sheet = read_table(path, ENROLMENT_COLUMNS, lang, empty=None)
     student, service, room = _references(school)
     out = []
-    for row in read_table(path, ENROLMENT_COLUMNS, problems):
-        sid, sv, rm = row.need("student_id", student), row.need("service", service), row.need("room", room)
-        span = _span(row)
+    for row in sheet.rows:
+        sid, sv = sheet.need(row, "student_id", student), sheet.need(row, "service", service)
+        rm, span = sheet.need(row, "room", room), _span(sheet, row)
         if sid is not None and sv is not None and rm is not None and span is not None:
             out.append(Enrolment(sid, sv, rm, *span))
-    problems.raise_if_any()
+    sheet.done()
     return tuple(out)
 
 
-def read_leave(path: Path, school: School | None = None) -> tuple[Leave, ...]:
-    """Leave from `path` (no service means all services); with `school`, students and services must exist."""
-    problems = Problems(path)
+def read_leave(path: Path, school: School | None = None, lang: str = DEFAULT_LANG) -> tuple[Leave, ...]:
+    """Leave from `path` (no service means all services); with `school`, students and services must exist.
+    Reasons in `lang`, Chinese by default (see DEFAULT_LANG); a file of only a header is no leave."""
+    sheet = read_table(path, LEAVE_COLUMNS, lang, empty=None)
     student, service, _ = _references(school)
     out = []
-    for row in read_table(path, LEAVE_COLUMNS, problems):
-        sid, sv, span = row.need("student_id", student), row.parse("service", service), _span(row)
+    for row in sheet.rows:
+        sid, sv = sheet.need(row, "student_id", student), sheet.parse(row, "service", service)
+        span = _span(sheet, row)
         if sid is not None and span is not None and not row.failed:
             out.append(Leave(sid, *span, service_id=sv or "", reason=row.get("reason")))
-    problems.raise_if_any()
+    sheet.done()
     return tuple(out)
 
 
@@ -355,9 +354,9 @@ _Resolve = Callable[[str], str]
 
 def _references(school: School | None) -> tuple[_Resolve, _Resolve, _Resolve]:
     if school is None:
-        return _text, _text, _text
+        return plain, plain, plain
     return (
-        _resolver(((s.id, s.id) for s in school.students.values()), "a student of the school"),
-        _resolver(((s.id, s.name) for s in school.services.values()), "a service of the school"),
-        _resolver(((r.id, r.name) for r in school.rooms.values()), "a room of the school"),
+        _resolver(((s.id, s.id) for s in school.students.values()), "not_student"),
+        _resolver(((s.id, s.name) for s in school.services.values()), "not_service"),
+        _resolver(((r.id, r.name) for r in school.rooms.values()), "not_room"),
     )

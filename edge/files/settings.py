@@ -10,14 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, time, timedelta
 from pathlib import Path
-from typing import TypeVar
 
-from edge.core.i18n import t
 from edge.core.model import (
     Calendar,
     Card,
@@ -31,21 +28,20 @@ from edge.core.model import (
     TimeRule,
 )
 from edge.files.tabular import (
-    SUFFIXES,
+    Bad,
     Column,
-    Problems,
     RosterError,
     Row,
-    _csv_rows,
-    _header_key,
-    _xlsx_rows,
+    Sheet,
+    calendar_date,
+    card_uid,
     fold,
+    plain,
+    read_table,
+    yes_no,
 )
-from hardware.reads import is_random_uid, normalise_uid
 
 __all__ = ["KINDS", "RosterError", "read_calendar", "read_rooms", "read_services", "read_staff", "sample_csv"]
-
-T = TypeVar("T")
 
 ROOM_COLUMNS = (
     Column("room_id", "教室编号", required=True, aliases=("id", "编号")),
@@ -84,9 +80,6 @@ _ROLES |= {r.value: r for r in StaffRole} | {r.value.replace("_", " "): r for r 
 _DISMISSALS = {"接送": Dismissal.PICKUP, "家长接送": Dismissal.PICKUP, "回班上课": Dismissal.TO_LESSONS,
                "回教室上课": Dismissal.TO_LESSONS, "上课": Dismissal.TO_LESSONS}  # fmt: skip
 _DISMISSALS |= {d.value: d for d in Dismissal} | {"to lessons": Dismissal.TO_LESSONS}
-_YES_NO = {w: True for w in ("是", "yes", "y", "true", "1")} | {
-    w: False for w in ("否", "no", "n", "false", "0")
-}
 _KINDS = {"假期": "holiday", "节假日": "holiday", "放假": "holiday", "holiday": "holiday",
           "调休": "makeup", "补课": "makeup", "调休上课": "makeup", "makeup": "makeup", "make-up": "makeup",
           "学期": "term", "term": "term"}  # fmt: skip
@@ -94,117 +87,11 @@ _DAY_WORDS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日":
 _DAY_WORDS |= {w: i for i, w in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
 _DAY_WORDS |= {str(i + 1): i for i in range(7)}
 _ALL_DAYS = {"每天": range(7), "daily": range(7), "工作日": range(5), "weekdays": range(5), "周末": (5, 6)}
-_DATE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?")
 _TIME = re.compile(r"([0-9]{1,2})[:点.]([0-9]{2})(?::([0-9]{2}))?分?")
 LONGEST_HOLIDAY = 100  # days in one holiday row: a longer one is a typing error, not a break (terms do that)
 
 
-class Bad(ValueError):
-    """A cell's value is wrong; `key` is the catalogue's reason."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-@dataclass
-class _Sheet:
-    """The rows of one file, with the language its reasons are written in."""
-
-    rows: list[Row]
-    problems: Problems
-    lang: str
-
-    def say(self, key: str, **params: object) -> str:
-        return t(f"office.upload.{key}", self.lang, **params)
-
-    def fail(self, row: Row, key: str, **params: object) -> None:
-        row.fail(self.say(key, **params))
-
-    def parse(self, row: Row, key: str, parse: Callable[[str], T], need: bool = False) -> T | None:
-        text = row.get(key)
-        if not text:
-            if need:
-                self.fail(row, "empty", column=row.label(key))
-            return None
-        try:
-            return parse(text)
-        except Bad as bad:
-            self.fail(row, "bad", column=row.label(key), value=text, reason=self.say(bad.key))
-            return None
-
-    def need(self, row: Row, key: str, parse: Callable[[str], T]) -> T | None:
-        return self.parse(row, key, parse, need=True)
-
-    def done(self) -> None:
-        self.problems.raise_if_any()
-
-
-def _read(path: Path, columns: Sequence[Column], lang: str) -> _Sheet:
-    """The data rows of `path` (header problems raised at once), as tabular.read_table in the catalogue's words."""
-    problems = Problems(path)
-
-    def say(key: str, **params: object) -> str:
-        return t(f"office.upload.{key}", lang, **params)
-
-    raw = [(line, cells) for line, cells in _raw_rows(path, say) if any(cells)]
-    if not raw:
-        raise RosterError([f"{path}:1: {say('file_empty')}"])
-    header_line, header = raw[0]
-    by_name = {_header_key(name): c for c in columns for name in (c.key, c.zh, *c.aliases)}
-    labels = {c.key: c.zh for c in columns}
-    positions: dict[int, str] = {}
-    for index, text in enumerate(header):
-        if not text:
-            continue
-        column = by_name.get(_header_key(text))
-        if column is None:
-            problems.add(header_line, say("unknown_column", text=text))
-        elif column.key in positions.values():
-            problems.add(header_line, say("twice", text=text))
-        else:
-            positions[index] = column.key
-            labels[column.key] = text
-    for column in columns:
-        if column.required and column.key not in positions.values():
-            problems.add(header_line, say("missing_column", zh=column.zh, en=column.key))
-    problems.raise_if_any()
-    if len(raw) == 1:
-        raise RosterError([f"{path}:{header_line}: {say('no_rows')}"])
-    rows = []
-    for line, cells in raw[1:]:
-        row = Row(line, {key: cells[i] for i, key in positions.items() if i < len(cells)}, labels, problems)
-        for index, text in enumerate(cells):
-            if text and index not in positions:
-                row.fail(say("no_header", text=text, n=index + 1))
-        for key, text in row.cells.items():
-            if any(unicodedata.category(ch) == "Cc" for ch in text):
-                row.fail(say("control", column=row.label(key), value=text))
-        rows.append(row)
-    return _Sheet(rows, problems, lang)
-
-
-def _raw_rows(path: Path, say: Callable[..., str]) -> list[tuple[int, list[str]]]:
-    if path.suffix.lower() not in SUFFIXES:
-        raise RosterError([f"{path}:1: {say('suffix')}"])
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RosterError([f"{path}:1: {say('unreadable', detail=exc.strerror)}"]) from exc
-    try:
-        return list(_csv_rows(path, data) if path.suffix.lower() == ".csv" else _xlsx_rows(path, data))
-    except RosterError as error:  # tabular's own words: the line it names, the reason in the catalogue's
-        found = re.match(rf"{re.escape(str(path))}:([0-9]+): (.*)$", error.messages[0], re.S)
-        line, english = (found.group(1), found.group(2)) if found else ("1", error.messages[0])
-        key = "not_text" if "UTF-8" in english else "not_csv" if "CSV" in english else "not_excel"
-        raise RosterError([f"{path}:{line}: {say(key)}"]) from None
-
-
 # -- cells ----------------------------------------------------------------------------------------
-
-
-def _plain(text: str) -> str:
-    return text
 
 
 def _count(text: str) -> int:
@@ -224,22 +111,6 @@ def _dismissal(text: str) -> Dismissal:
     if (found := _DISMISSALS.get(fold(text).casefold())) is None:
         raise Bad("not_dismissal")
     return found
-
-
-def _yes_no(text: str) -> bool:
-    if (answer := _YES_NO.get(fold(text).casefold())) is None:
-        raise Bad("not_yes_no")
-    return answer
-
-
-def _date(text: str) -> date:
-    found = _DATE.fullmatch(fold(text))
-    try:
-        if found:
-            return date(*(int(part) for part in found.groups()))
-    except ValueError:
-        pass
-    raise Bad("not_date")
 
 
 def _time(text: str) -> time:
@@ -294,19 +165,7 @@ def _days(text: str) -> frozenset[int]:
     return frozenset(days)
 
 
-def _uid(text: str) -> str:
-    if re.fullmatch(r"[0-9]{10}", text):
-        raise Bad("uid_decimal")
-    try:
-        uid = normalise_uid(text)
-    except ValueError:
-        raise Bad("not_uid") from None
-    if is_random_uid(uid):
-        raise Bad("uid_random")
-    return uid
-
-
-def _once(sheet: _Sheet, row: Row, key: str, value: str, seen: dict[str, int]) -> bool:
+def _once(sheet: Sheet, row: Row, key: str, value: str, seen: dict[str, int]) -> bool:
     """Whether `value` is new in the file; else the row says on which line it first was."""
     if value in seen:
         sheet.fail(row, "again", column=row.label(key), value=value, line=seen[value])
@@ -320,10 +179,10 @@ def _once(sheet: _Sheet, row: Row, key: str, value: str, seen: dict[str, int]) -
 
 def read_rooms(path: Path, lang: str = "zh") -> tuple[tuple[Room, int | None], ...]:
     """Every room in `path` with its capacity (None where the file leaves it empty)."""
-    sheet = _read(path, ROOM_COLUMNS, lang)
+    sheet = read_table(path, ROOM_COLUMNS, lang)
     out, seen = [], {}  # type: ignore[var-annotated]
     for row in sheet.rows:
-        rid, name = sheet.need(row, "room_id", _plain), sheet.need(row, "name", _plain)
+        rid, name = sheet.need(row, "room_id", plain), sheet.need(row, "name", plain)
         capacity = sheet.parse(row, "capacity", _count)
         if rid is not None and _once(sheet, row, "room_id", rid, seen) and name is not None:
             out.append((Room(rid, name), capacity))
@@ -335,16 +194,16 @@ def read_staff(
     path: Path, lang: str = "zh", cards: Mapping[str, Card] | None = None
 ) -> tuple[tuple[Staff, ...], tuple[Card, ...]]:
     """The staff in `path` and their cards; a UID already a pupil's or a guardian's card (in `cards`) is a problem."""
-    sheet = _read(path, STAFF_COLUMNS, lang)
+    sheet = read_table(path, STAFF_COLUMNS, lang)
     staff: list[Staff] = []
     given: list[Card] = []
     seen: dict[str, int] = {}
     card_lines: dict[str, int] = {}
     for row in sheet.rows:
-        sid, name = sheet.need(row, "staff_id", _plain), sheet.need(row, "name", _plain)
+        sid, name = sheet.need(row, "staff_id", plain), sheet.need(row, "name", plain)
         role, phone = sheet.need(row, "role", _role), row.get("phone")
         for part in re.split(r"[,;]", fold(row.get("card"))):
-            uid = _card_part(sheet, row, part.strip())
+            uid = sheet.parse(row, "card", card_uid, part.strip())
             if uid is None or sid is None:
                 continue
             held = (cards or {}).get(uid)
@@ -363,35 +222,28 @@ def read_staff(
     return tuple(staff), tuple(given)
 
 
-def _card_part(sheet: _Sheet, row: Row, part: str) -> str | None:
-    if not part:
-        return None
-    try:
-        return _uid(part)
-    except Bad as bad:
-        sheet.fail(row, "bad", column=row.label("card"), value=part, reason=sheet.say(bad.key))
-        return None
-
-
 def read_services(
     path: Path, lang: str = "zh", held: Mapping[str, Service] | None = None
 ) -> tuple[Service, ...]:
     """Services from `path`, one row per timetable rule (a service's rows share its id, name and
     dismissal). A service already held keeps its minutes (late, missing, report due, pickup, walk)."""
-    sheet = _read(path, SERVICE_COLUMNS, lang)
+    sheet = read_table(path, SERVICE_COLUMNS, lang)
     order: list[str] = []
     first: dict[str, tuple[Row, str, Dismissal, bool]] = {}
     rules: dict[str, list[TimeRule]] = {}
     for row in sheet.rows:
-        sid, name = sheet.need(row, "service_id", _plain), sheet.need(row, "name", _plain)
+        sid, name = sheet.need(row, "service_id", plain), sheet.need(row, "name", plain)
         days, start, end = (
             sheet.need(row, "days", _days),
             sheet.need(row, "start", _time),
             sheet.need(row, "end", _time),
         )
-        since, until = sheet.need(row, "valid_from", _date), sheet.need(row, "valid_to", _date)
+        since, until = (
+            sheet.need(row, "valid_from", calendar_date),
+            sheet.need(row, "valid_to", calendar_date),
+        )
         dismissal = sheet.parse(row, "dismissal", _dismissal)
-        school_days = sheet.parse(row, "school_days_only", _yes_no)
+        school_days = sheet.parse(row, "school_days_only", yes_no)
         if start is not None and end is not None and end <= start:
             sheet.fail(row, "end_before_start", end=row.label("end"), b=row.get("end"),
                        start=row.label("start"), a=row.get("start"))  # fmt: skip
@@ -432,13 +284,13 @@ def read_services(
 def read_calendar(path: Path, lang: str = "zh") -> Calendar:
     """Holidays (a day or a range a row), make-up days (调休: one day a row, with the weekday it follows)
     and terms (first and last day) from `path`."""
-    sheet = _read(path, CALENDAR_COLUMNS, lang)
+    sheet = read_table(path, CALENDAR_COLUMNS, lang)
     holidays: dict[date, int] = {}
     makeup: dict[date, tuple[int, int]] = {}
     terms: list[tuple[date, date, int]] = []
     for row in sheet.rows:
         kind = sheet.need(row, "kind", _kind)
-        since, until = sheet.need(row, "from", _date), sheet.parse(row, "to", _date)
+        since, until = sheet.need(row, "from", calendar_date), sheet.parse(row, "to", calendar_date)
         follows = sheet.parse(row, "follows", _weekday)
         if kind is None or since is None or row.failed:
             continue

@@ -1,11 +1,18 @@
-"""Provides the office's spreadsheets as rows: CSV or XLSX in, (line, cells) out, problems collected."""
+"""Provides the office's spreadsheets as rows: CSV or XLSX in, a sheet of rows out, problems collected.
+
+Every upload reads through `read_table` (the roster, enrolments and leave in edge.files.roster; the
+settings in edge.files.settings), so every problem is `file:line: reason` with the reason from the
+catalogue (`office.upload.*`) in the caller's language. A cell parser says what is wrong by raising
+`Bad(key)`; the sheet turns it into the reason.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -13,6 +20,9 @@ from typing import TypeVar
 
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
+
+from edge.core.i18n import t
+from hardware.reads import is_random_uid, normalise_uid
 
 T = TypeVar("T")
 
@@ -25,6 +35,14 @@ class RosterError(Exception):
     def __init__(self, messages: Sequence[str]) -> None:
         super().__init__("\n".join(messages))
         self.messages = list(messages)
+
+
+class Bad(ValueError):
+    """A cell's value is wrong; `key` is the catalogue's reason (`office.upload.<key>`)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,23 +93,42 @@ class Row:
         self.failed = True
         self._problems.add(self.line, reason)
 
-    def parse(self, key: str, parse: Callable[[str], T], value: str | None = None) -> T | None:
-        """`parse(value)` (the cell by default), or None after reporting its ValueError; None when empty."""
-        text = self.get(key) if value is None else value
+
+@dataclass
+class Sheet:
+    """The rows of one file, with the language its reasons are written in."""
+
+    rows: list[Row]
+    problems: Problems
+    lang: str
+
+    def say(self, key: str, **params: object) -> str:
+        return t(f"office.upload.{key}", self.lang, **params)
+
+    def fail(self, row: Row, key: str, **params: object) -> None:
+        row.fail(self.say(key, **params))
+
+    def parse(
+        self, row: Row, key: str, parse: Callable[[str], T], value: str | None = None, need: bool = False
+    ) -> T | None:
+        """`parse(value)` (the cell by default), or None after reporting its Bad; None when empty."""
+        text = row.get(key) if value is None else value
         if not text:
+            if need:
+                self.fail(row, "empty", column=row.label(key))
             return None
         try:
             return parse(text)
-        except ValueError as exc:
-            self.fail(f"{self.label(key)} {text!r} {exc}")
+        except Bad as bad:
+            self.fail(row, "bad", column=row.label(key), value=text, reason=self.say(bad.key))
             return None
 
-    def need(self, key: str, parse: Callable[[str], T]) -> T | None:
+    def need(self, row: Row, key: str, parse: Callable[[str], T]) -> T | None:
         """Like `parse`, but an empty cell is a problem too."""
-        if not self.get(key):
-            self.fail(f"{self.label(key)} is empty")
-            return None
-        return self.parse(key, parse)
+        return self.parse(row, key, parse, need=True)
+
+    def done(self) -> None:
+        self.problems.raise_if_any()
 
 
 def fold(text: str) -> str:
@@ -104,11 +141,60 @@ def _header_key(text: str) -> str:
     return "".join(text.split()).replace("_", "").replace("-", "").casefold()
 
 
-def read_table(path: Path, columns: Sequence[Column], problems: Problems) -> list[Row]:
-    """The data rows of a CSV or XLSX file; header problems are raised at once, row problems collected."""
-    raw = [(line, cells) for line, cells in _raw_rows(path) if any(cells)]
+# -- cells every upload shares (a parser returns the value or raises Bad) ---------------------------
+
+_YES_NO = {w: True for w in ("是", "yes", "y", "true", "1")} | {
+    w: False for w in ("否", "no", "n", "false", "0")
+}
+_DATE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?")
+
+
+def plain(text: str) -> str:
+    return text
+
+
+def yes_no(text: str) -> bool:
+    if (answer := _YES_NO.get(fold(text).casefold())) is None:
+        raise Bad("not_yes_no")
+    return answer
+
+
+def calendar_date(text: str) -> date:
+    """2026-09-01, 2026/9/1, 2026.9.1 or 2026年9月1日."""
+    found = _DATE.fullmatch(fold(text))
+    try:
+        if found:
+            return date(*(int(part) for part in found.groups()))
+    except ValueError:
+        pass
+    raise Bad("not_date")
+
+
+def card_uid(text: str) -> str:
+    if re.fullmatch(r"[0-9]{10}", text):
+        # Vendors print the UID as a decimal number; which byte order they used is another task.
+        raise Bad("uid_decimal")
+    try:
+        uid = normalise_uid(text)
+    except ValueError:
+        raise Bad("not_uid") from None
+    if is_random_uid(uid):
+        raise Bad("uid_random")
+    return uid
+
+
+def read_table(path: Path, columns: Sequence[Column], lang: str, empty: str | None = "no_rows") -> Sheet:
+    """The data rows of a CSV or XLSX file; header problems are raised at once, row problems collected.
+
+    A file with a header and no rows raises the reason `empty` (None: such a file is an empty list)."""
+    problems = Problems(path)
+
+    def say(key: str, **params: object) -> str:
+        return t(f"office.upload.{key}", lang, **params)
+
+    raw = [(line, cells) for line, cells in _raw_rows(path, say) if any(cells)]
     if not raw:
-        raise RosterError([f"{path}:1: the file is empty"])
+        raise RosterError([f"{path}:1: {say('file_empty')}"])
     header_line, header = raw[0]
     by_name = {_header_key(name): c for c in columns for name in (c.key, c.zh, *c.aliases)}
     labels = {c.key: c.zh for c in columns}
@@ -118,44 +204,46 @@ def read_table(path: Path, columns: Sequence[Column], problems: Problems) -> lis
             continue
         column = by_name.get(_header_key(text))
         if column is None:
-            problems.add(header_line, f"unknown column {text!r}")
+            problems.add(header_line, say("unknown_column", text=text))
         elif column.key in positions.values():
-            problems.add(header_line, f"column {text!r} appears twice")
+            problems.add(header_line, say("twice", text=text))
         else:
             positions[index] = column.key
             labels[column.key] = text
     for column in columns:
         if column.required and column.key not in positions.values():
-            problems.add(header_line, f"missing column {column.zh} ({column.key})")
+            problems.add(header_line, say("missing_column", zh=column.zh, en=column.key))
     problems.raise_if_any()
+    if len(raw) == 1 and empty is not None:
+        raise RosterError([f"{path}:{header_line}: {say(empty)}"])
     rows = []
     for line, cells in raw[1:]:
         row = Row(line, {key: cells[i] for i, key in positions.items() if i < len(cells)}, labels, problems)
         for index, text in enumerate(cells):
             if text and index not in positions:
-                row.fail(f"value {text!r} in column {index + 1}, which has no header")
+                row.fail(say("no_header", text=text, n=index + 1))
         for key, text in row.cells.items():
             # Control characters are never part of a name or a number, and XLSX cannot store them.
             if any(unicodedata.category(ch) == "Cc" for ch in text):
-                row.fail(f"{row.label(key)} {text!r} contains control characters")
+                row.fail(say("control", column=row.label(key), value=text))
         rows.append(row)
-    return rows
+    return Sheet(rows, problems, lang)
 
 
-def _raw_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+def _raw_rows(path: Path, say: Callable[..., str]) -> list[tuple[int, list[str]]]:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise RosterError([f"{path}:1: not a .csv or .xlsx file"])
+        raise RosterError([f"{path}:1: {say('suffix')}"])
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise RosterError([f"{path}:1: cannot read the file: {exc.strerror}"]) from exc
+        raise RosterError([f"{path}:1: {say('unreadable', detail=exc.strerror)}"]) from exc
     if suffix == ".csv":
-        return _csv_rows(path, data)
-    return _xlsx_rows(path, data)
+        return _csv_rows(path, data, say)
+    return _xlsx_rows(path, data, say)
 
 
-def _csv_rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(path: Path, data: bytes, say: Callable[..., str]) -> list[tuple[int, list[str]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as utf8_error:
@@ -164,7 +252,7 @@ def _csv_rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
             text = data.decode("gb18030")
         except UnicodeDecodeError:
             line = data[: utf8_error.start].count(b"\n") + 1
-            raise RosterError([f"{path}:{line}: the file is neither UTF-8 nor GBK text"]) from None
+            raise RosterError([f"{path}:{line}: {say('not_text')}"]) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     rows = []
     start = 1
@@ -173,12 +261,12 @@ def _csv_rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
             rows.append((start, [cell.strip() for cell in cells]))
             # A quoted cell may span lines; report a row at the line it starts on.
             start = reader.line_num + 1
-    except csv.Error as exc:
-        raise RosterError([f"{path}:{start}: not readable as CSV: {exc}"]) from None
-    return iter(rows)
+    except csv.Error:
+        raise RosterError([f"{path}:{start}: {say('not_csv')}"]) from None
+    return rows
 
 
-def _xlsx_rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_rows(path: Path, data: bytes, say: Callable[..., str]) -> list[tuple[int, list[str]]]:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
@@ -187,11 +275,9 @@ def _xlsx_rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
             book.close()
     # A damaged workbook fails anywhere in zipfile, zlib, XML parsing or openpyxl, each with its own
     # exceptions (fuzzing met zlib.error, EOFError, ParseError, RuntimeError...): all mean "fix the file".
-    except Exception as exc:  # noqa: BLE001
-        raise RosterError([f"{path}:1: not a readable Excel workbook ({type(exc).__name__})"]) from None
-    return iter(
-        [(line, [_cell_text(value) for value in cells]) for line, cells in enumerate(values, start=1)]
-    )
+    except Exception:  # noqa: BLE001
+        raise RosterError([f"{path}:1: {say('not_excel')}"]) from None
+    return [(line, [_cell_text(value) for value in cells]) for line, cells in enumerate(values, start=1)]
 
 
 def _cell_text(value: object) -> str:

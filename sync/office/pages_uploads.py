@@ -80,11 +80,11 @@ async def sample(request: web.Request) -> web.StreamResponse:
 
 def _read(kind: str, path: Path, known: School, lang: str) -> Any:
     if kind == "roster":
-        return read_roster(path)
+        return read_roster(path, lang)
     if kind == "enrolments":
-        return read_enrolments(path, known)
+        return read_enrolments(path, known, lang)
     if kind == "leave":
-        return read_leave(path, known)
+        return read_leave(path, known, lang)
     if kind == "rooms":
         return settings.read_rooms(path, lang)
     if kind == "staff":

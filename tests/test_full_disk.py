@@ -69,16 +69,11 @@ class SmallDisk:
         return self.path / "filler"
 
     def fill(self) -> None:
-        with open(self.filler, "ab") as out:
-            chunk = b"\0" * 65536
-            with contextlib.suppress(OSError):
+        # Unbuffered: a buffered file would hold what the disk refused and fail again on close.
+        for size in (65536, 512):  # then the last pages, in 512s
+            with open(self.filler, "ab", buffering=0) as out, contextlib.suppress(OSError):
                 while True:
-                    out.write(chunk)
-                    out.flush()
-            out.seek(0, os.SEEK_END)
-        with open(self.filler, "ab", buffering=0) as out, contextlib.suppress(OSError):
-            while True:  # the last pages, byte by byte in 512s
-                out.write(b"\0" * 512)
+                    out.write(b"\0" * size)
         assert os.statvfs(self.path).f_bavail == 0
 
     def take(self, size: int) -> None:

@@ -182,7 +182,7 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "tui.col.on_leave": ("请假", "leave"),
     "tui.col.missing": ("缺勤", "missing"),
     "tui.col.not_yet_arrived": ("未到", "not yet in"),
-    "tui.col.picked_up": ("已接走", "picked up"),
+    "tui.col.picked_up": ("已接走", "gone"),
     "tui.col.still_waiting": ("等待中", "waiting"),
     "tui.col.report": ("零报告", "report"),
     "tui.col.status": ("情况", "status"),
@@ -939,7 +939,7 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "tui.sign.pin_needed": ("请输入签字密码,或刷工作卡", "Type the PIN, or tap the staff card"),
     "tui.sign.missing_question": ("有 {n} 名学生缺勤未找到,仍要签字吗?", "Sign with {n} missing?"),
     "tui.sign.unclean_question": ("报告未闭环(有学生未请假提前离开),仍要签字吗?", "The report is not clean (left without leave): sign anyway?"),
-    "tui.col.left_early": ("提前离校", "left early"),
+    "tui.col.left_early": ("提前离校", "early"),  # F2's columns fit 100 columns in English
     "tui.release.early": ("提前离校:{service}{end}结束", "Leaving early: {service} ends at {end}"),
     "tui.release.early_keys": ("回车 = 确认提前离校    Esc = 取消", "Enter = release early    Esc = cancel"),
     "office.staff.col.pin": ("签字密码", "Signing PIN"),

@@ -18,7 +18,8 @@ AFTER_HEADCOUNT = "2026-11-30T18:40:00+08:00"
 
 def status(app: object) -> str:
     bar = app.screen.query_one(StatusBar)  # type: ignore[attr-defined]
-    return str(bar.render().columns[0]._cells[0]) + " " + bar._right().plain  # type: ignore[attr-defined]
+    title, clock, right = (str(column._cells[0]) for column in bar.render().columns)  # type: ignore[attr-defined]
+    return f"{title} {clock} {right}"
 
 
 async def test_a_new_missing_child_rings_and_shows_on_the_pickup_desk(device: Device) -> None:

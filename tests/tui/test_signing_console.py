@@ -30,8 +30,11 @@ async def open_sign_dialog(device: Device, app: GuardApp, pilot: object, session
     await evening_row(pilot, screen, session_id)
     await pilot.press("s")  # type: ignore[attr-defined]
     await until(pilot, lambda: isinstance(app.screen, SignDialog), "the sign dialog")  # type: ignore[arg-type]
-    assert isinstance(app.screen, SignDialog)
-    return app.screen
+    dialog = app.screen
+    assert isinstance(dialog, SignDialog)
+    signers = dialog.query_one("#signer", OptionList)
+    await until(pilot, lambda: signers.option_count > 0 and signers.has_focus, "the signers listed")  # type: ignore[arg-type]
+    return dialog
 
 
 async def test_the_signer_is_chosen_by_name_and_asked_for_a_pin(device: Device) -> None:

@@ -65,14 +65,14 @@ class StatusBar(Widget):
         return self.device_now + min(timedelta(seconds=self._seconds() - self._news_at), TICK_AT_MOST)
 
     def render(self) -> RenderableType:
-        grid = Table.grid(expand=True)
+        # At 80 columns the screen's title gives way first: the clock and the counts are never cut.
+        grid = Table.grid(expand=True, padding=(0, 1))
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        grid.add_column(no_wrap=True)
         grid.add_column(justify="right", no_wrap=True)
-        left = Text(self.title, style="bold")
         clock = self.clock
-        if clock is not None:
-            left.append(f"  {tr(self, 'tui.device_time', time=f'{clock:%H:%M:%S}')}")
-        grid.add_row(left, self._right())
+        when = tr(self, "tui.device_time", time=f"{clock:%H:%M:%S}") if clock is not None else ""
+        grid.add_row(Text(self.title, style="bold"), when, self._right())
         return grid
 
     def _right(self) -> Text:

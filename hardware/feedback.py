@@ -31,6 +31,9 @@ DEFAULT_PATTERNS: Mapping[str, Pattern] = {
     "warning": Pattern(2, 0.10, 0.10, "both"),
     "denied": Pattern(3, 0.30, 0.15, "red"),
     "fault": Pattern(5, 0.05, 0.05, "red"),
+    # An urgent alert (a child missing, through the gate but not in her room): long, for the guard to
+    # hear across the gate; `alarm = [0, 0, 0, "red"]` in [feedback.patterns] silences it.
+    "alarm": Pattern(4, 0.50, 0.25, "red"),
 }
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from edge.core.codec import school_to_datasets
-from edge.core.model import Event, Outcome
+from edge.core.model import Event, EventKind, Outcome
 from edge.device.boot import SimBoot
 from edge.device.recorder import Recorder
 from edge.device.service import EdgeService, RepeatFilter, Subscribers, kiosk_feedback
@@ -102,3 +102,29 @@ async def test_each_tap_is_one_log_line_naming_reader_card_holder_and_outcome(
         f"tap seq=1 reader=gate-in card={ANNA_CARD} holder=s-anna outcome=on_campus reason={anna.reason or '-'} signal=ok",
         "tap seq=2 reader=room-r1 card=DEADBEEF holder=- outcome=unknown_card reason=card_not_registered signal=denied",
     ]
+
+
+def test_an_urgent_alert_sounds_the_alarm_once_for_a_head_count_and_again_later() -> None:
+    played: list[str] = []
+    now = [100.0]
+
+    class Buzzer:
+        def play(self, signal: str, pattern: Pattern) -> None:
+            played.append(signal)
+
+    play = kiosk_feedback([Buzzer()], DEFAULT_PATTERNS, monotonic=lambda: now[0])
+
+    def alert(kind: str, student: str) -> Event:
+        return Event(f"u-{kind}-{student}", EventKind.ALERT, Outcome.ALERT, datetime(2026, 11, 30, 18, 25, tzinfo=TZ), "gate-1", reason=kind,
+                     subject=student, actor="rollcall", data={"alert": kind, "key": f"{kind}:s:{student}"})  # fmt: skip
+
+    for student in ("s-1", "s-2", "s-3"):  # the head count: three missing at once
+        play(alert("missing", student))
+    play(alert("report_unsigned", ""))  # not about a child: no alarm
+    assert played == ["alarm"]
+    now[0] += 31
+    play(alert("not_in_room", "s-4"))
+    assert played == ["alarm", "alarm"]
+    silent = dict(DEFAULT_PATTERNS) | {"alarm": Pattern(0, 0, 0, "red")}  # [feedback.patterns] alarm = [0, 0, 0, "red"]
+    kiosk_feedback([Buzzer()], silent)(alert("missing", "s-5"))
+    assert played == ["alarm", "alarm"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
@@ -31,11 +32,31 @@ log = logging.getLogger("rollcall.edge")
 Feedback = Callable[[Event], None]
 
 
-def kiosk_feedback(sinks: list[FeedbackSink], patterns: Mapping[str, Pattern]) -> Feedback:
-    """Play each tap's signal (ok, warning, denied) and each reader fault on every sink, and log it."""
+URGENT_ALERTS = frozenset({"missing", "not_in_room", "left_without_leave"})  # the console's urgent ones
+ALARM_AT_MOST_EVERY = 30.0  # s: a head count raises many alerts at once; the guard needs one alarm
+
+
+def kiosk_feedback(
+    sinks: list[FeedbackSink], patterns: Mapping[str, Pattern], monotonic: Callable[[], float] = time.monotonic
+) -> Feedback:
+    """Play each tap's signal (ok, warning, denied) and each reader fault on every sink, and log it;
+    an urgent alert about a child plays the alarm, at most once every `ALARM_AT_MOST_EVERY` seconds."""
+    last_alarm: list[float] = []
+
+    def alarm(event: Event) -> None:
+        now = monotonic()
+        if patterns["alarm"].beeps == 0 or (last_alarm and now - last_alarm[0] < ALARM_AT_MOST_EVERY):
+            return
+        last_alarm[:] = [now]
+        log.info("alert seq=%d alert=%s holder=%s signal=alarm", event.seq, event.data.get("alert"),
+                 event.subject or "-")  # fmt: skip
+        for sink in sinks:
+            sink.play("alarm", patterns["alarm"])
 
     def play(event: Event) -> None:
-        if event.kind in (EventKind.TAP, EventKind.READER):
+        if event.kind is EventKind.ALERT and event.data.get("alert") in URGENT_ALERTS:
+            alarm(event)
+        elif event.kind in (EventKind.TAP, EventKind.READER):
             signal = SIGNALS[event.outcome].value
             # The journal's one line a tap (the unit's promise): which reader, which card as stored, whose, what.
             log.info("%s seq=%d reader=%s card=%s holder=%s outcome=%s reason=%s signal=%s", event.kind.value,

@@ -30,7 +30,7 @@ from edge.core.i18n import t
 from tests.api.conftest import Device
 from tests.tui.conftest import arrive, console, running, set_clock, tap, until
 from tests.tui.snapshots import render
-from tests.tui.test_snapshots import gate, report
+from tests.tui.test_snapshots import gate, report, rooms
 from tests.tui.test_snapshots import pickup as pickup_with_child
 from tests.tui.test_tmux import REPO, Tmux
 from tui.app import GuardApp
@@ -42,15 +42,6 @@ from tui.widgets.counts import Counts
 Scene = Callable[[Device, GuardApp, Pilot[None]], Awaitable[None]]
 SIZES = [(80, 24), (100, 30)]
 LANGS = ["zh", "en"]
-
-
-async def rooms(device: Device, app: GuardApp, pilot: Pilot[None]) -> None:
-    students = device.evening_students()
-    await arrive(device, students[:40])
-    await set_clock(device, "2026-11-30T18:40:00+08:00")
-    await arrive(device, students[40:44])
-    await pilot.press("f2")
-    await until(pilot, lambda: sum(s.count("late") for s in app.board.sessions) == 4, "the late ones")
 
 
 async def missing(device: Device, app: GuardApp, pilot: Pilot[None]) -> None:

@@ -317,6 +317,7 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "refusal.storage_full": ("设备存储已满,未记录,请联系办公室", "the device's storage is full: not recorded; call the office"),
     "reason.excuse_taken_back": ("撤销准假", "excuse taken back"),
     "reason.card_taken_back": ("撤销绑卡", "card assignment taken back"),
+    "tui.report.separator": ("、 ", ", "),
     "tui.status.alerts": ("警报\u00a0{count}", "alerts\u00a0{count}"),
     "tui.status.disk_low": ("存储空间不足", "disk\u00a0low"),
     "tui.status.disk_full": ("存储已满\u00a0刷卡未记录", "disk\u00a0full:\u00a0taps\u00a0not\u00a0recorded"),

@@ -93,23 +93,15 @@ class Cut(AssertionError):
 
 
 FOOTER_80_EN = "the English footer needs {n} columns at 80: a narrow footer with the rest under a help key is app/base code"
-NAMES_SPLIT = "F5's lists join names with 、 and no break opportunity, so a name wraps inside itself (report.py's layout)"
-SCHOOL_LINE = "F5's school-wide line wraps between a count and its number (report.py joins them with plain spaces)"
 KNOWN: dict[tuple[str, str, int], dict[str, str]] = {
     ("gate", "en", 80): {"footer": FOOTER_80_EN.format(n=87)},
     ("missing", "en", 80): {"footer": FOOTER_80_EN.format(n=83)},
     ("rooms", "zh", 80): {"columns": "F2's eleven columns need 87 columns in Chinese: fitting 80 drops or merges columns"},
     ("rooms", "en", 80): {"columns": "F2's eleven columns need 99 columns in English: fitting 80 drops or merges columns"},
     ("reports", "en", 80): {"footer": FOOTER_80_EN.format(n=86),
-                            "columns": "F5's English columns need 93 columns (the status reads ✗ needs attention)",
-                            "names": NAMES_SPLIT, "counts": SCHOOL_LINE},
+                            "columns": "F5's English columns need 93 columns (the status reads ✗ needs attention)"},
     ("report", "en", 80): {"footer": FOOTER_80_EN.format(n=86),
-                           "columns": "F5's English columns need 93 columns (the status reads ✗ needs attention)",
-                           "names": NAMES_SPLIT, "counts": SCHOOL_LINE},
-    ("report", "zh", 80): {"names": NAMES_SPLIT},
-    ("report", "zh", 100): {"names": NAMES_SPLIT},
-    ("reports", "en", 100): {"names": NAMES_SPLIT, "counts": SCHOOL_LINE},
-    ("report", "en", 100): {"names": NAMES_SPLIT, "counts": SCHOOL_LINE},
+                           "columns": "F5's English columns need 93 columns (the status reads ✗ needs attention)"},
 }
 
 

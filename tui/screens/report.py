@@ -82,7 +82,9 @@ class ReportScreen(BoardScreen):
 
     def _school(self, sessions: tuple[SessionRow, ...]) -> Text:
         summed = totals(sessions)
-        parts = " · ".join(f"{tr(self, 'report.' + name)} {summed.get(name, 0)}" for name in COUNTS)
+        # Five counts a line: each line fits 80 columns, so no label is ever wrapped from its number.
+        counts = [f"{tr(self, 'report.' + name)} {summed.get(name, 0)}" for name in COUNTS]
+        parts = "\n".join(" · ".join(counts[i : i + 5]) for i in range(0, len(counts), 5))
         closed = bool(sessions) and all(s.signed for s in sessions) and not summed.get("still_waiting")
         text = Text(f"{tr(self, 'report.school')}: ", style="bold")
         text.append(parts + "\n")
@@ -117,8 +119,10 @@ class ReportScreen(BoardScreen):
                 continue
             style = "bold red" if name == "missing" else ""
             text.append(f"{t('report.' + name, lang)} ({len(lines)}): ", style=style or "bold")
-            shown = "、".join(_listed(line) for line in lines[:LISTED_NAMES])
-            text.append(shown + ("、…" if len(lines) > LISTED_NAMES else "") + "\n", style=style)
+            # A space after each separator is where a line may break: never inside a name.
+            separator = t("tui.report.separator", lang)
+            shown = separator.join(_listed(line) for line in lines[:LISTED_NAMES])
+            text.append(shown + (separator + "…" if len(lines) > LISTED_NAMES else "") + "\n", style=style)
         detail.update(text)
 
     def action_sign(self) -> None:

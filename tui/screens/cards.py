@@ -15,9 +15,8 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from tui.board import Board, place_names
-from tui.messages import Act, DismissCard
-from tui.rows import StudentHit
-from tui.screens.assign_dialog import AssignDialog
+from tui.messages import DismissCard
+from tui.screens.assign_dialog import give_card
 from tui.screens.base import BoardScreen
 from tui.screens.confirm_dialog import ConfirmDialog
 from tui.screens.note_dialog import NoteDialog
@@ -77,19 +76,7 @@ class CardsScreen(BoardScreen):
         if card is None:
             return
         uid = card.uid  # bound now: the list may change while the dialogs are open
-
-        def assign(student: StudentHit | None) -> None:
-            if student is None:
-                return
-
-            def confirmed(yes: bool | None) -> None:
-                if yes:
-                    self.post_message(Act("assign_card", student.id, uid=uid, who=student.name))
-
-            question = tr(self, "tui.confirm.assign", uid=uid, name=student.name, klass=student.class_name)
-            self.app.push_screen(ConfirmDialog(question), confirmed)
-
-        self.app.push_screen(AssignDialog(uid), assign)
+        give_card(self, uid)
 
     def action_dismiss_card(self) -> None:
         card = self.highlighted

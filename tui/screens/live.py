@@ -8,14 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 
 from tui.board import Board, current_sessions, place_names
-from tui.messages import Act
 from tui.rows import StudentHit
-from tui.screens.assign_dialog import AssignDialog
+from tui.screens.assign_dialog import give_card
 from tui.screens.base import BoardScreen
 from tui.screens.check_in import CheckInDialog, ask_check_in
-from tui.screens.confirm_dialog import ConfirmDialog
 from tui.screens.waiting import WaitingScreen
-from tui.text import tr
 from tui.widgets.counts import Counts
 from tui.widgets.feed import Feed
 from tui.widgets.last_tap import LastTap
@@ -64,19 +61,7 @@ class LiveScreen(BoardScreen):
         if tap is None or not tap.unknown_card:
             return
         uid = tap.card_uid
-
-        def assign(student: StudentHit | None) -> None:
-            if student is None:
-                return
-
-            def confirmed(yes: bool | None) -> None:
-                if yes:
-                    self.post_message(Act("assign_card", student.id, uid=uid, who=student.name))
-
-            question = tr(self, "tui.confirm.assign", uid=uid, name=student.name, klass=student.class_name)
-            self.app.push_screen(ConfirmDialog(question), confirmed)
-
-        self.app.push_screen(AssignDialog(uid), assign)
+        give_card(self, uid)
 
     def action_check_in(self) -> None:
         """A child at the gate without her card: find her, then ask naming her (the pickup desk's flow)."""

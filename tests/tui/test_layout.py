@@ -10,11 +10,8 @@ number beside it on the same line, and no line of labels (status, counts, header
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -32,7 +29,7 @@ from tests.tui.conftest import arrive, console, running, set_clock, tap, until
 from tests.tui.snapshots import render
 from tests.tui.test_snapshots import gate, report, rooms
 from tests.tui.test_snapshots import pickup as pickup_with_child
-from tests.tui.test_tmux import REPO, Tmux
+from tests.tui.test_tmux import Tmux, edge_process, tmux_server
 from tui.app import GuardApp
 from tui.board import on_campus
 from tui.keys import navigation
@@ -199,24 +196,14 @@ async def test_nothing_is_cut(device: Device, scene: str, lang: str, size: tuple
 @pytest.fixture
 def edge(tmp_path: Path) -> Iterator[dict[str, Any]]:
     """A simulated edge in its own process at 18:20, twelve children arrived."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.tui.edge_server", str(tmp_path / "edge"), "--arrive", "12"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        info: dict[str, Any] = json.loads(process.stdout.readline())
+    with edge_process(tmp_path / "edge", "2026-11-30T18:20:00+08:00") as info:
         yield info
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
 def tmux() -> Iterator[Tmux]:
-    terminal = Tmux(f"rollcall-layout-{os.getpid()}")
-    yield terminal
-    subprocess.run(["tmux", "-L", terminal.socket, "kill-server"], capture_output=True, check=False, timeout=10)
+    with tmux_server("rollcall-layout") as terminal:
+        yield terminal
 
 
 def gate_labels(lang: str) -> list[str]:

@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -60,10 +61,11 @@ class Tmux:
             time.sleep(0.1)
 
 
-@pytest.fixture
-def edge(tmp_path: Path) -> Iterator[dict[str, Any]]:
+@contextmanager
+def edge_process(folder: Path, at: str) -> Iterator[dict[str, Any]]:
+    """A simulated edge in its own process at `at`, twelve children arrived: its URL and tokens."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.tui.edge_server", str(tmp_path / "edge"), "--at", AT, "--arrive", "12"],
+        [sys.executable, "-m", "tests.tui.edge_server", str(folder), "--at", at, "--arrive", "12"],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     try:
@@ -75,11 +77,24 @@ def edge(tmp_path: Path) -> Iterator[dict[str, Any]]:
         process.wait(timeout=10)
 
 
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    terminal = Tmux(f"rollcall-test-{os.getpid()}")
+@contextmanager
+def tmux_server(name: str) -> Iterator[Tmux]:
+    """A tmux server of this test's own, killed after it."""
+    terminal = Tmux(f"{name}-{os.getpid()}")
     yield terminal
     subprocess.run(["tmux", "-L", terminal.socket, "kill-server"], capture_output=True, check=False, timeout=10)
+
+
+@pytest.fixture
+def edge(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    with edge_process(tmp_path / "edge", AT) as info:
+        yield info
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    with tmux_server("rollcall-test") as terminal:
+        yield terminal
 
 
 def get(edge: dict[str, Any], path: str) -> Any:

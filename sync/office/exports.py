@@ -553,16 +553,11 @@ def _hhmm(value: time) -> str:
     return value.strftime("%H:%M")
 
 
-def archive_workbook(archive: Archive, names: Names, tz: ZoneInfo, lang: str = "zh") -> Workbook:
-    """A group's term archive: an overview, the weekly records, each child's attendance, the zero reports, the care notes."""
-    book, group = _book(), archive.group
-    title = _title(
-        "export.title.archive", names, lang, group=group.name, first=archive.first, last=archive.last
-    )
-    overview = _Sheet(book, t("export.sheet.overview", lang), title, OVERVIEW_COLUMNS, lang)
+def archive_overview(archive: Archive, names: Names, lang: str) -> list[tuple[str, str]]:
+    """The archive's facts as (overview key, value): the same in its workbook and its PDF."""
+    group = archive.group
     missing = "、".join(week_label(w, lang) for w in archive.missing_weeks) or t("export.none", lang)
-    for key, value in (
-        ("group", group.name),
+    return [
         ("service", names.service(group.service_id)),
         ("room", names.room(group.room_id)),
         ("teacher", group.teacher or names.person(group.teacher_id)),
@@ -573,6 +568,19 @@ def archive_workbook(archive: Archive, names: Names, tz: ZoneInfo, lang: str = "
         ("reports", str(len(archive.reports))),
         ("unsigned", str(len(archive.unsigned))),
         ("care_notes", str(len(archive.care_notes))),
+    ]
+
+
+def archive_workbook(archive: Archive, names: Names, tz: ZoneInfo, lang: str = "zh") -> Workbook:
+    """A group's term archive: an overview, the weekly records, each child's attendance, the zero reports, the care notes."""
+    book, group = _book(), archive.group
+    title = _title(
+        "export.title.archive", names, lang, group=group.name, first=archive.first, last=archive.last
+    )
+    overview = _Sheet(book, t("export.sheet.overview", lang), title, OVERVIEW_COLUMNS, lang)
+    for key, value in (
+        ("group", group.name),
+        *archive_overview(archive, names, lang),
         ("signed_by", archive.signed_by),
         ("signed_on", archive.signed_on.isoformat() if archive.signed_on else ""),
     ):

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from edge.core.i18n import t
 from sync.office.activities import Archive
-from sync.office.exports import Names, week_label
+from sync.office.exports import Names, archive_overview, week_label
 from sync.office.pdf import NoFont, font
 
 _LINE = 6  # mm a line of 10-point text takes
@@ -51,19 +51,7 @@ def archive_pdf(archive: Archive, names: Names, tz: ZoneInfo, lang: str) -> byte
 
     title = t("export.title.archive", lang, group=group.name, first=archive.first, last=archive.last)
     heading(f"{names.school} · {title}" if names.school else title, 15)
-    missing = "、".join(week_label(w, lang) for w in archive.missing_weeks) or t("export.none", lang)
-    for key, value in (
-        ("service", names.service(group.service_id)),
-        ("room", names.room(group.room_id)),
-        ("teacher", group.teacher or names.person(group.teacher_id)),
-        ("term", t("export.range", lang, first=archive.first, last=archive.last)),
-        ("weeks_due", str(len(archive.weeks))),
-        ("weeks_filed", str(len(archive.weeks) - len(archive.missing_weeks))),
-        ("weeks_missing", missing),
-        ("reports", str(len(archive.reports))),
-        ("unsigned", str(len(archive.unsigned))),
-        ("care_notes", str(len(archive.care_notes))),
-    ):
+    for key, value in archive_overview(archive, names, lang):
         line(f"{t(f'export.overview.{key}', lang)}:{value}")
 
     heading(t("export.sheet.records", lang))

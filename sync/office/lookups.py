@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from aiohttp import web
 
 from edge.core.model import School, Student
 from sync.api.keys import SCHOOL
 from sync.office.accounts import User
+from sync.office.problems import Problem
 from sync.office.roles import school_wide
-from sync.office.web import Refused
+from sync.office.web import Refused, text
 
 
 async def roster(request: web.Request) -> School:
@@ -28,3 +31,19 @@ def child(school: School, user: User, student_id: str) -> Student:
             raise Refused(404, "office.no_child")
         raise Refused(403, "office.forbidden")
     return student
+
+
+def problem_texts(request: web.Request, people: School, problems: Iterable[Problem]) -> list[str]:
+    """Each problem in the reader's language, naming services, rooms and staff by name, not by id.
+
+    The pure rules name what they hold (`service`, `room`, `person` ids); an id the school does not
+    know is shown as it is, since that is what was typed."""
+    found = []
+    for problem in problems:
+        params = dict(problem.params)
+        for key, names in (("service", people.services), ("room", people.rooms), ("person", people.staff)):
+            value = params.get(key)
+            if isinstance(value, str) and value in names:
+                params[key] = names[value].name
+        found.append(text(request, problem.code, **params))
+    return found

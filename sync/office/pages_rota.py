@@ -17,7 +17,7 @@ from aiohttp import web
 from edge.core.model import School
 from sync.api.keys import SCHOOL
 from sync.office import rota_store
-from sync.office.lookups import roster
+from sync.office.lookups import problem_texts, roster
 from sync.office.problems import Problem, Refused
 from sync.office.publish import publish
 from sync.office.rota import DayPattern, Person, Rota, build, check, cover, swap
@@ -70,10 +70,6 @@ def _week(request: web.Request, people: School) -> dict[int, DayPattern]:
     return week
 
 
-def _texts(request: web.Request, problems: tuple[Problem, ...] | list[Problem]) -> list[str]:
-    return [text(request, p.code, **p.params) for p in problems]
-
-
 async def rota_page(
     request: web.Request, messages: list[str] | None = None, status: int = 200, done: str = ""
 ) -> web.Response:
@@ -85,7 +81,7 @@ async def rota_page(
     today = school.clock.now().date()
     return render(request, "rota.html", {
         "held": held, "rota": held.rota if held else None, "week": held.week if held else {},
-        "problems": _texts(request, check(held.rota)) if held else [],
+        "problems": problem_texts(request, people, check(held.rota)) if held else [],
         "messages": messages or [], "done": done, "groups": groups, "services": people.services,
         "rooms": people.rooms, "people": staff_people(people, held.coaches if held else ()),
         "coaches": held.coaches if held else (), "school_week": SCHOOL_WEEK, "rows": _rows(held.rota, groups) if held else [],
@@ -121,7 +117,7 @@ async def _change(
     try:
         new = make(held)
     except Refused as refused:
-        return await rota_page(request, _texts(request, refused.problems), 422)
+        return await rota_page(request, problem_texts(request, await roster(request), refused.problems), 422)
 
     def store_it(store: ServerStore) -> dict[str, Any]:
         rota_store.save(store.db, new, action, actor, now, detail)

@@ -127,3 +127,18 @@ async def test_only_office_and_admin_edit_others_look(office: Office) -> None:
     status, _ = await clerk.post("/office/rota/swap", {"first_day": "2026-11-30"}, csrf=False)
     assert status == 403
     assert held(office)["rota"][0] == 1
+
+
+async def test_a_problem_names_the_service_and_room_not_their_ids(office: Office) -> None:
+    """Monday's 301 left without a teacher is a problem the office reads with the service's and the room's
+    names (晚自习, 301教室), in both languages, never `evening` or `r301`."""
+    form = week_form()
+    del form["w0|evening|r301"]
+    clerk = await office.browser("office1")
+    await clerk.get("/office/rota")
+    status, page = await clerk.post("/office/rota/build", form)
+
+    assert status == 200 and "2026-11-30:晚自习 301教室 没有责任教师" in page
+    status, english = await clerk.get("/office/rota?lang=en")
+    assert "2026-11-30: 晚自习 in 301教室 has no teacher" in english
+    assert "evening r301" not in page and "evening in r301" not in english

@@ -126,7 +126,7 @@ def _with_store(args: argparse.Namespace, work: Callable[[ServerStore, ServerCon
     from sync.store import ServerStore
 
     config = load_server_config(args.config)
-    store = ServerStore.open(config.database, config.timezone)
+    store = ServerStore.open(config.store, config.timezone)
     try:
         return work(store, config)
     finally:
@@ -312,7 +312,7 @@ def _server_demo(args: argparse.Namespace, lang: str) -> int:
     finally:
         store.close()
     host, _, port = args.listen.rpartition(":")
-    print(f"office: http://{host}:{port}/office/  (database {config.database})")
+    print(f"office: http://{host}:{port}/office/  (database {config.store_label})")
     for role, username, password in made:
         print(f"  {role:<13} {username:<10} {password}")
     status: int = asyncio.run(run_server(config))

@@ -5,6 +5,11 @@ raises `ConfigError` naming the file and the key, and API tokens are kept only a
 devices' pull tokens are the exception: the server presents them, so it must hold them in clear
 (the installer makes the file readable by root and the service only; a file others may read is
 named in a warning each time it is loaded).
+
+`[store] url` picks the server's database: absent (or a path), the SQLite file in `data_dir` as
+always, so a school needs no database server; `postgresql://…` (or `postgres://`), a PostgreSQL
+database (`sync.db`). Any other scheme is refused naming the key. A relative path is read from
+the file's folder, like `data_dir`.
 """
 
 from __future__ import annotations
@@ -89,10 +94,25 @@ class ServerConfig:
     push_every: float = 30.0  # s between checks of what each device has installed
     notify: tuple[NotifyTarget, ...] = ()
     retention_days: int = 365
+    store_url: str = ""  # [store] url: a postgresql:// URL; "" = SQLite at `database`
+    store_path: Path | None = None  # [store] url given as a path: that SQLite file
 
     @property
     def database(self) -> Path:
-        return self.data_dir / "server.sqlite3"
+        """The SQLite file (used when `store_url` is empty)."""
+        return self.store_path or self.data_dir / "server.sqlite3"
+
+    @property
+    def store(self) -> Path | str:
+        """What `ServerStore.open` and the view open: the PostgreSQL URL, or the SQLite file."""
+        return self.store_url or self.database
+
+    @property
+    def store_label(self) -> str:
+        """The store for messages and logs: the URL without its password, or the file."""
+        from sync.db import redacted
+
+        return redacted(self.store_url) if self.store_url else str(self.database)
 
     def device(self, device_id: str) -> DeviceConfig | None:
         return next((d for d in self.devices if d.id == device_id), None)
@@ -120,7 +140,7 @@ def _warn_if_others_may_read(path: Path, config: ServerConfig) -> None:
 
 def parse_server_config(raw: Mapping[str, Any], source: str, base: Path = Path(".")) -> ServerConfig:
     where = Where(source)
-    where.known(raw, "", {"server", "api", "pull", "push", "devices", "notify", "retention"})
+    where.known(raw, "", {"server", "api", "pull", "push", "devices", "notify", "retention", "store"})
     server = where.table(raw, "server", required=True)
     where.known(server, "server", {"id", "timezone", "data_dir", "listen"})
     api = where.table(raw, "api")
@@ -141,7 +161,10 @@ def parse_server_config(raw: Mapping[str, Any], source: str, base: Path = Path("
         raise ConfigError(f"{source}: devices: device id {duplicate!r} appears twice")
     push = where.table(raw, "push")
     where.known(push, "push", {"every"})
+    store_url, store_path = _store(where.table(raw, "store"), where, base)
     return ServerConfig(
+        store_url=store_url,
+        store_path=store_path,
         server_id=where.get(server, "server", "id", str, required=True),
         data_dir=base / where.get(server, "server", "data_dir", str, "/var/lib/rollcall-server"),
         timezone=timezone,
@@ -154,6 +177,26 @@ def parse_server_config(raw: Mapping[str, Any], source: str, base: Path = Path("
         push_every=_positive(where, push, "push", "every", 30.0),
         notify=tuple(_target(t, f"notify[{i}]", where) for i, t in enumerate(where.list(raw, "notify"))),
         retention_days=_retention(where.table(raw, "retention"), where),
+    )
+
+
+def _store(table: Mapping[str, Any], where: Where, base: Path) -> tuple[str, Path | None]:
+    where.known(table, "store", {"url"})
+    url = where.get(table, "store", "url", str, "").strip()
+    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    if not url:
+        return "", None
+    if scheme in ("postgresql", "postgres"):
+        if not urlsplit(url).hostname and "host=" not in url:
+            raise ConfigError(
+                f"{where.source}: store.url: a PostgreSQL URL needs a host (postgresql://user@host/db)"
+            )
+        return url, None
+    if scheme in ("", "sqlite", "file"):
+        path = Path(url.split("://", 1)[1] if scheme else url)
+        return "", path if path.is_absolute() else base / path
+    raise ConfigError(
+        f"{where.source}: store.url: {scheme}:// is not a store this server has (postgresql://… or a SQLite file path)"
     )
 
 

@@ -3,7 +3,8 @@
 The server is the source of truth for students, guardians, staff, cards, rooms, services,
 enrolments, leave and the calendar. Each change is a new version of the whole dataset, stored
 as the exact bytes the device hashes (`edge.core.codec.canonical_json`), so pushing it is a copy and
-the hash never needs recomputing. Functions take the store's `Database` and run on its thread;
+the hash never needs recomputing. Functions take the store's `Database` (`sync.db`, SQLite or
+PostgreSQL) and run on its thread;
 those that write do so inside the caller's transaction or their own.
 """
 
@@ -15,10 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from edge.core.codec import DATASETS, DatasetError, canonical_json, dataset_sha256, school_from_datasets
 from edge.core.model import School
+from sync.db import Database
 
 # Pushed in this order, so a device never holds a card whose holder is not yet in its roster, nor
 # an enrolment in a room or service it does not know (each dataset is swapped on its own).
@@ -145,7 +145,9 @@ def record_installed(
                 and isinstance(info.get("sha256"), str)
             ):
                 db.execute(
-                    "INSERT OR REPLACE INTO deliveries (device, name, version, sha256, checked_at) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO deliveries (device, name, version, sha256, checked_at) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (device, name) DO UPDATE SET version = excluded.version, "
+                    "sha256 = excluded.sha256, checked_at = excluded.checked_at",
                     [device, name, info["version"], info["sha256"], now.isoformat()],
                 )
 
@@ -171,7 +173,9 @@ def assign_cards(
     """
     for uid, student, at, device, event_uuid in assignments:
         db.execute(
-            "INSERT OR REPLACE INTO card_assignments (uid, student, at, device, event_uuid) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO card_assignments (uid, student, at, device, event_uuid) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (uid) DO UPDATE SET student = excluded.student, at = excluded.at, "
+            "device = excluded.device, event_uuid = excluded.event_uuid",
             [uid, student, at, device, event_uuid],
         )
     held = latest(db).get("cards")

@@ -176,12 +176,10 @@ class Notifier:
 
         def insert(store: ServerStore) -> int:
             with store.db.atomic():
-                return int(
-                    store.db.conn.executemany(
-                        "INSERT INTO outbox (target, alert_key, kind, payload, created_at, status, next_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                        rows,
-                    ).rowcount
+                return store.db.executemany(
+                    "INSERT INTO outbox (target, alert_key, kind, payload, created_at, status, next_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    rows,
                 )
 
         queued = await self.writer.run(insert)

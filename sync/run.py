@@ -17,7 +17,10 @@ async def run_server(config: ServerConfig) -> int:
     school = SchoolServer(config)
     app = create_app(config, school)
     log.info(
-        "server %s starting: %d devices, database %s", config.server_id, len(config.devices), config.database
+        "server %s starting: %d devices, database %s",
+        config.server_id,
+        len(config.devices),
+        config.store_label,
     )
 
     status = await serve_under_systemd(

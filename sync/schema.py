@@ -1,11 +1,16 @@
-"""Provides the school server's SQLite schema, as sqlite-utils `Migrations` (applied in order, once each)."""
+"""Provides the school server's schema, as `Migrations` (applied in order, once each), on SQLite or PostgreSQL.
+
+One list for both engines (`sync.db`): each migration is plain SQL in SQLite's words, and on
+PostgreSQL the few column forms they use are mapped as each statement runs (`INTEGER PRIMARY KEY`
+→ an identity column, `INTEGER` → `BIGINT`, `STRICT` dropped; `sync.db.to_postgres`). A new
+migration uses only `INTEGER PRIMARY KEY`, `TEXT`, `INTEGER`, `NOT NULL`, `DEFAULT`, `UNIQUE`,
+`PRIMARY KEY (...)`, `REFERENCES` and plain or partial indexes, which read the same on both.
+"""
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
-
 from edge.web.audit import create_audit_table
+from sync.db import Database, Migrations
 
 migrations = Migrations("rollcall.server")
 
@@ -158,7 +163,7 @@ def m001_initial(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX outbox_pending ON outbox (target, next_at) WHERE status = 'pending'")
-    create_audit_table(db)
+    create_audit_table(db)  # type: ignore[arg-type]  # only its db.execute
 
 
 @migrations()
@@ -325,6 +330,102 @@ def m004_rota(db: Database) -> None:
             rota TEXT NOT NULL,
             detail TEXT NOT NULL DEFAULT '{}',
             actor TEXT NOT NULL,
+            at TEXT NOT NULL
+        )
+        """
+    )
+
+
+@migrations()
+def m006_fees(db: Database) -> None:
+    """Fees (`sync.office.fee_store`): rules, waivers and payments, each append-only; amounts in fen."""
+    # A rule for a service and period; the latest row for (service, period) holds. `calendar_version`
+    # is the calendar held when it was set: a holiday added later is a day the school cancelled.
+    db.execute(
+        """
+        CREATE TABLE office_fee_rules (
+            id INTEGER PRIMARY KEY,
+            service_id TEXT NOT NULL,
+            basis TEXT NOT NULL,
+            fen INTEGER NOT NULL,
+            lunch_fen INTEGER NOT NULL DEFAULT 0,
+            period_first TEXT NOT NULL,
+            period_last TEXT NOT NULL,
+            calendar_version INTEGER NOT NULL DEFAULT 0,
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL
+        )
+        """
+    )
+    # A waiver, or (revokes > 0) the revocation of the waiver with that id.
+    db.execute(
+        """
+        CREATE TABLE office_fee_waivers (
+            id INTEGER PRIMARY KEY,
+            student_id TEXT NOT NULL,
+            service_id TEXT NOT NULL DEFAULT '',
+            category TEXT NOT NULL,
+            percent INTEGER NOT NULL,
+            approved_by TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            revokes INTEGER NOT NULL DEFAULT 0,
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE office_fee_payments (
+            id INTEGER PRIMARY KEY,
+            student_id TEXT NOT NULL,
+            fen INTEGER NOT NULL,
+            paid_on TEXT NOT NULL,
+            receipt TEXT NOT NULL UNIQUE,
+            period_first TEXT NOT NULL,
+            period_last TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX office_fee_payments_student ON office_fee_payments (student_id)")
+
+
+@migrations()
+def m005_staff_pay(db: Database) -> None:
+    """Staff attendance corrections and pay rates (`sync.office.staff_store`): each an event, append-only."""
+    # A correction of one person's mark on one post; the latest for a (person, post) wins. A tap is never edited.
+    db.execute(
+        """
+        CREATE TABLE office_attendance_corrections (
+            id INTEGER PRIMARY KEY,
+            person_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            role TEXT NOT NULL,
+            service_id TEXT NOT NULL DEFAULT '',
+            room_id TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL,
+            covered_by TEXT NOT NULL DEFAULT '',
+            minutes_late INTEGER NOT NULL DEFAULT 0,
+            reason TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            actor_name TEXT NOT NULL,
+            at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX office_attendance_corrections_day ON office_attendance_corrections (day)")
+    # A rate in fen a session served, per pay role and service ("" for a day role); the latest per pair holds.
+    db.execute(
+        """
+        CREATE TABLE office_pay_rates (
+            id INTEGER PRIMARY KEY,
+            role TEXT NOT NULL,
+            service_id TEXT NOT NULL DEFAULT '',
+            fen INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            actor_name TEXT NOT NULL,
             at TEXT NOT NULL
         )
         """

@@ -110,8 +110,8 @@ class SchoolServer:
 
     async def open(self) -> None:
         config = self.config
-        await self.writer.open(lambda: ServerStore.open(config.database, config.timezone))
-        await self.view.open(lambda: SchoolView(config.database, config.timezone).open())
+        await self.writer.open(lambda: ServerStore.open(config.store, config.timezone))
+        await self.view.open(lambda: SchoolView(config.store, config.timezone).open())
         # One session for the process; a connection per device at a time is all a puller needs, plus
         # the pusher's and the forwarded actions'.
         self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, limit_per_host=4))

@@ -1,10 +1,13 @@
-"""Provides `ServerStore`: the server's SQLite file, its cursors, and ingest that loses and duplicates nothing.
+"""Provides `ServerStore`: the server's database, its cursors, and ingest that loses and duplicates nothing.
 
-WAL with synchronous=FULL, like the device (a COMMIT that returned survives a power cut). One
-thread owns it (`sync.owner.Owner`). `ingest` stores a page of a device's events and moves that
+A SQLite file by default (WAL with synchronous=FULL, like the device: a COMMIT that returned
+survives a power cut), or a PostgreSQL database (`[store] url`), both through `sync.db.Database`
+with the same SQL. One thread owns it (`sync.owner.Owner`). `ingest` stores a page of a device's events and moves that
 stream's cursor in one transaction, after checking the page starts where the cursor is: a crash
 anywhere leaves either both or neither, a replayed page inserts nothing (`ON CONFLICT DO
-NOTHING` on (device, epoch, seq)), and the next pull asks from exactly the cursor (DESIGN §6).
+NOTHING` on (device, epoch, seq)), and the next pull asks from exactly the cursor (DESIGN §6). The cursor's UPDATE is conditional on the
+`after` the page was checked against, so on PostgreSQL too (read committed, where another session
+could move it between the check and the update) a page is stored only on top of the cursor it follows.
 """
 
 from __future__ import annotations
@@ -22,10 +25,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlite_utils import Database
 
 from edge.core.errors import StoreError
-from edge.web.audit import append_audit
+from edge.web.audit import AUDIT_COLUMNS
 from sync import datasets
 from sync.clock import (
     FUTURE,
@@ -38,6 +40,7 @@ from sync.clock import (
     anchor_from_event,
     rebase,
 )
+from sync.db import Database, IntegrityError, connect
 from sync.page import Page, PageError, Problem
 from sync.schema import migrations
 
@@ -104,7 +107,7 @@ class Ingested:
 class ServerStore:
     """The server's database. One owner thread."""
 
-    def __init__(self, db: Database, path: Path, tz: ZoneInfo) -> None:
+    def __init__(self, db: Database, path: Path | str, tz: ZoneInfo) -> None:
         self.db = db
         self.path = path
         self.tz = tz
@@ -134,21 +137,24 @@ class ServerStore:
             raise
 
     @classmethod
-    def open(cls, path: Path, tz: ZoneInfo) -> ServerStore:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def open(cls, target: Path | str, tz: ZoneInfo) -> ServerStore:
+        """A SQLite file (a path) or a PostgreSQL database (a `postgresql://` URL), migrated.
+
+        A database that cannot be opened or reached is a `StoreError` naming it (a URL without its password).
+        """
+        db = connect(target)
         try:
-            conn = sqlite3.connect(str(path), isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=10000")  # `rollcall server roster import` may write beside us
-            db = Database(conn)
             migrations.apply(db)
         except sqlite3.DatabaseError as error:
-            raise StoreError(f"{path}: {error}") from None
-        return cls(db, path, tz)
+            db.close()
+            raise StoreError(f"{db.label}: {error}") from None
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, target, tz)
 
     def close(self) -> None:
-        self.db.conn.close()
+        self.db.close()
 
     # -- cursors and streams ----------------------------------------------------------------
 
@@ -191,7 +197,7 @@ class ServerStore:
     def streams(self) -> list[dict[str, Any]]:
         rows = self.db.execute(
             "SELECT s.device, s.epoch, s.after, s.head_seq, s.started_at, s.updated_at, "
-            "s.epoch = d.epoch AS current, d.stopped FROM streams s JOIN devices d USING (device) "
+            "CASE WHEN s.epoch = d.epoch THEN 1 ELSE 0 END AS current, d.stopped FROM streams s JOIN devices d USING (device) "
             "ORDER BY s.device, s.started_at"
         )
         names = ("device", "epoch", "after", "head_seq", "started_at", "updated_at", "current", "stopped")
@@ -244,16 +250,18 @@ class ServerStore:
                 )
             before = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
             try:
-                inserted = self.db.conn.executemany(_INSERT, rows).rowcount if rows else 0
-            except sqlite3.IntegrityError as error:  # STRICT refused a value: a malformed event
+                inserted = self.db.executemany(_INSERT, rows) if rows else 0
+            except IntegrityError as error:  # STRICT, or PostgreSQL's types, refused a value: malformed
                 raise PageError(f"an event does not fit the log: {error}") from None
             if inserted != len(rows):
                 self._check_replay(device, epoch, page.events)
             last = page.next_after if page.events else batch.after
-            self.db.execute(
-                "UPDATE streams SET after = ?, head_seq = ?, updated_at = ? WHERE device = ? AND epoch = ?",
-                [last, page.head_seq, received, device, epoch],
-            )
+            moved = self.db.execute(
+                "UPDATE streams SET after = ?, head_seq = ?, updated_at = ? WHERE device = ? AND epoch = ? AND after = ?",
+                [last, page.head_seq, received, device, epoch, batch.after],
+            ).rowcount
+            if moved != 1:  # another writer moved it since the check above: this page is not stored
+                raise CursorMoved(f"{device}: the cursor of {epoch} moved while the page was stored")
             boots = self._anchor_events(device, first_trusted, received)
             if batch.pull_anchor is not None and page.clock is not None:
                 boots |= self._anchor(device, page.clock.boot_id, batch.pull_anchor, received)
@@ -308,8 +316,9 @@ class ServerStore:
         ):
             return set()
         self.db.execute(
-            "INSERT OR REPLACE INTO anchors (device, boot_id, source, offset_ns, error_ns, taken_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO anchors (device, boot_id, source, offset_ns, error_ns, taken_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (device, boot_id) DO UPDATE SET source = excluded.source, offset_ns = excluded.offset_ns, "
+            "error_ns = excluded.error_ns, taken_at = excluded.taken_at",
             [device, boot, anchor.source, anchor.offset_ns, anchor.error_ns, stamp],
         )
         self._anchors[(device, boot)] = anchor
@@ -336,9 +345,10 @@ class ServerStore:
                     continue  # an anchor that puts it in the future is no better than the stamp
                 updates.append((REBASED, text, text[:10], row_id))
                 days |= {day, text[:10]}
-            self.db.conn.executemany(
-                "UPDATE events SET time_flag = ?, rebased_at = ?, day = ? WHERE id = ?", updates
-            )
+            if updates:
+                self.db.executemany(
+                    "UPDATE events SET time_flag = ?, rebased_at = ?, day = ? WHERE id = ?", updates
+                )
             left = self.db.execute(
                 "SELECT 1 FROM events WHERE device = ? AND boot_id = ? AND time_flag IN ('untrusted', 'future') LIMIT 1",
                 [device, boot],
@@ -410,7 +420,12 @@ class ServerStore:
     # -- privacy: the audit log and retention ----------------------------------------------------
 
     def audit(self, entry: Mapping[str, str]) -> None:
-        append_audit(self.db, entry)
+        """`edge.web.audit.append_audit`'s row, in `?` placeholders (the device's own keeps its named ones)."""
+        with self.db.atomic():
+            self.db.execute(
+                f"INSERT INTO audit ({', '.join(AUDIT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",  # noqa: S608 (constants)
+                [entry[name] for name in AUDIT_COLUMNS],
+            )
 
     def audit_rows(self, after: int, limit: int) -> list[dict[str, Any]]:
         cursor = self.db.execute("SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?", [after, limit])

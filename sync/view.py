@@ -1,7 +1,8 @@
 """Provides `SchoolView`: every device's events folded by the device's own projection, a day at a time.
 
 What no single device can see: the gate's tap and the room's silence together. The view reads the
-server's log on its own read-only connection and thread, and folds each day's events through
+server's log on its own read-only connection and thread (`sync.db`: the SQLite file opened
+read-only, or a PostgreSQL session with `default_transaction_read_only`), and folds each day's events through
 `edge.core.projection.Projection` — the very rules the devices run — so a report here is what the
 devices' reports would say if they were one device. Per day, because a day is what a report,
 an alert or a register row asks about, and because a day's events can be folded again in a
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import heapq
 import json
-import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -28,17 +28,17 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
-
 from edge.core.codec import EVENT_COLUMNS, event_from_row
 from edge.core.model import Event, Outcome, School
 from edge.core.plan import DEPARTURE_WINDOW, DayPlan, plan_day
 from edge.core.projection import Projection, ReaderStatus
 from edge.core.report import ZeroReport, alerts, zero_report
 from sync import datasets
+from sync.db import Database, connect
 
 ROW = ("id", "device", "rebased_at", "day", *EVENT_COLUMNS)
 _SELECT = f"SELECT {', '.join(ROW)} FROM events"  # noqa: S608 (column names, constants)
+STAFF_CARD = frozenset({Outcome.STAFF_ON_DUTY, Outcome.STAFF_NOT_ON_DUTY, Outcome.REPORT_SIGNED})
 LIVE_LIMIT = 2000  # new events in one refresh beyond which live clients are sent a fresh snapshot instead
 DAYS_KEPT = 40  # folded days kept in memory: a month's register, and today
 
@@ -64,12 +64,15 @@ class DayState:
     exits: dict[tuple[str, str], str] = field(
         default_factory=dict
     )  # (session, student) -> refused at the gate
+    staff: list[Event] = field(default_factory=list)  # staff cards at a reader: staff attendance (考勤)
 
     def fold(self, events: Iterable[Event]) -> None:
         for event in events:
             self.projection.apply(event)
             if event.outcome is Outcome.MUST_BE_PICKED_UP:
                 self.exits[(str(event.data.get("session", "")), event.subject)] = event.at.isoformat()
+            elif event.outcome in STAFF_CARD and event.reader_id:
+                self.staff.append(event)
             if self.high is None or event.at > self.high:
                 self.high = event.at
 
@@ -108,10 +111,10 @@ def merged(events: Iterable[Event]) -> Iterator[Event]:
 class SchoolView:
     """Owned by one thread (`sync.owner.Owner`): every method runs there."""
 
-    def __init__(self, path: Path, tz: ZoneInfo) -> None:
+    def __init__(self, path: Path | str, tz: ZoneInfo) -> None:
         self.path = path
         self.tz = tz
-        self.conn: sqlite3.Connection | None = None
+        self.conn: Database | None = None
         self.school = School()
         self.versions: dict[str, int] = {}
         self.readers: dict[str, ReaderStatus] = {}  # "device/reader" -> its latest state
@@ -120,8 +123,7 @@ class SchoolView:
         self._plans: dict[date, DayPlan] = {}
 
     def open(self) -> SchoolView:
-        self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
-        self.conn.execute("PRAGMA busy_timeout=10000")
+        self.conn = connect(self.path, readonly=True)
         self.last_id = self._scalar("SELECT COALESCE(MAX(id), 0) FROM events")
         self._load_readers(0)
         self._reload_school()
@@ -131,7 +133,7 @@ class SchoolView:
         if self.conn is not None:
             self.conn.close()
 
-    def _db(self) -> sqlite3.Connection:
+    def _db(self) -> Database:
         if self.conn is None:
             raise RuntimeError("the view is not open")
         return self.conn
@@ -198,7 +200,7 @@ class SchoolView:
         )
         if versions == self.versions:
             return False
-        self.school = datasets.school(Database(self._db()))
+        self.school = datasets.school(self._db())
         self.versions = versions
         self._plans.clear()
         return True

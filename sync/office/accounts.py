@@ -14,9 +14,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlite_utils import Database
-
 from edge.web.settings import ConfigError
+from sync.db import Database
 from sync.office.roles import HOMEROOM, ROLES
 
 try:

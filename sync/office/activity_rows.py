@@ -12,13 +12,11 @@ room with enrolments, named "<service> · <room>", with no teacher until one is 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlite_utils import Database
-
 from edge.core.model import School
+from sync.db import Database, IntegrityError
 from sync.office.activities import ActivityRecord, CareNote, Group, IsoWeek
 
 
@@ -88,7 +86,7 @@ def add_record(db: Database, record: ActivityRecord, actor: str, now: datetime) 
                  json.dumps(list(record.categories)), record.text, record.written_on.isoformat(), actor,
                  now.isoformat()],
             )  # fmt: skip
-    except sqlite3.IntegrityError:
+    except IntegrityError:
         raise Duplicate(f"{record.group_id} {record.week}") from None
 
 
@@ -114,11 +112,11 @@ def care_notes(db: Database, first: date, last: date, room_id: str = "") -> list
 def add_care_note(db: Database, note: CareNote, actor: str) -> int:
     with db.atomic():
         cursor = db.execute(
-            f"INSERT INTO office_care_notes ({_NOTE}, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608 (a constant)
+            f"INSERT INTO office_care_notes ({_NOTE}, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",  # noqa: S608 (a constant)
             [note.day.isoformat(), note.service_id, note.room_id, note.author_id, note.author,
              note.written_at.isoformat(), note.text, actor],
         )  # fmt: skip
-    return int(cursor.lastrowid or 0)
+        return int(cursor.fetchall()[0][0])
 
 
 def care_by_session(db: Database, day: date) -> dict[tuple[str, str], list[CareNote]]:

@@ -6,9 +6,8 @@ import secrets
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlite_utils import Database
-
 from edge.core.model import School
+from sync.db import Database
 from sync.office import accounts, records
 from sync.office import applications as rules
 from sync.office.accounts import User

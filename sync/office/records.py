@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlite_utils import Database
-
+from sync.db import Database
 from sync.office.applications import HOLDS_PLACE, Application, Consent, Terms
 
 _COLUMNS = (
@@ -106,11 +105,11 @@ def insert(db: Database, app: Application, actor: str, now: datetime) -> int:
         cursor = db.execute(
             "INSERT INTO office_applications (student_id, class_name, service_id, periods, consent_by, "
             "consent_relation, consent_on, state, recorded_by, recorded_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [app.student_id, app.class_name, app.service_id, json.dumps(list(app.periods)), app.consent.signed_by,
              app.consent.relation, app.consent.signed_on.isoformat(), app.state, actor, stamp, stamp],
         )  # fmt: skip
-        new_id = int(cursor.lastrowid or 0)
+        new_id = int(cursor.fetchall()[0][0])
         _step(db, new_id, stamp, actor, "record", "", app.state, "")
     return new_id
 
@@ -180,7 +179,8 @@ def terms(db: Database) -> dict[str, Terms]:
 def set_terms(db: Database, service_id: str, found: Terms) -> None:
     with db.atomic():
         db.execute(
-            "INSERT OR REPLACE INTO office_services (service_id, deadline, capacity) VALUES (?, ?, ?)",
+            "INSERT INTO office_services (service_id, deadline, capacity) VALUES (?, ?, ?) "
+            "ON CONFLICT (service_id) DO UPDATE SET deadline = excluded.deadline, capacity = excluded.capacity",
             [service_id, found.deadline.isoformat() if found.deadline else "", found.capacity],
         )
 
@@ -193,5 +193,7 @@ def set_room_capacity(db: Database, pairs: Iterable[tuple[str, int]]) -> None:
     with db.atomic():
         for room, capacity in pairs:
             db.execute(
-                "INSERT OR REPLACE INTO office_rooms (room_id, capacity) VALUES (?, ?)", [room, capacity]
+                "INSERT INTO office_rooms (room_id, capacity) VALUES (?, ?) "
+                "ON CONFLICT (room_id) DO UPDATE SET capacity = excluded.capacity",
+                [room, capacity],
             )

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
+from sync.db import Database
 from sync.office.rota import DayPattern, Person, Rota, from_dataset, to_dataset
 
 Week = Mapping[int, DayPattern]

@@ -165,6 +165,7 @@ _KIND_OF_ACTION = {
     Outcome.FOUND: EventKind.FOUND,
     Outcome.EXCUSED: EventKind.EXCUSE,
     Outcome.CARD_ASSIGNED: EventKind.ASSIGN_CARD,
+    Outcome.CARD_DISMISSED: EventKind.DISMISS_CARD,
     Outcome.ALERT: EventKind.ALERT,
 }
 

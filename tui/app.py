@@ -43,7 +43,6 @@ from tui.messages import (
     Act,
     Connected,
     Disconnected,
-    DismissCard,
     Done,
     EventsWaiting,
     Export,
@@ -69,13 +68,12 @@ from tui.screens.rooms import RoomsScreen
 from tui.screens.waiting import WaitingScreen
 from tui.stream import Inbox, follow_live
 from tui.text import localise
-from tui.unresolved import without
 from tui.widgets.student_picker import StudentPicker
 
 log = logging.getLogger("rollcall.tui")
 
 UNDO_MINUTES = 10  # a wrong key noticed at once is taken back at once; later it is the office's correction
-UNDOABLE = ("found", "release", "excuse", "assign_card")
+UNDOABLE = ("found", "release", "excuse", "assign_card", "dismiss_card")
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,10 +220,6 @@ class GuardApp(App[None]):
         elif isinstance(self.screen, WaitingScreen):
             self.screen.take(message.report)
 
-    def on_dismiss_card(self, message: DismissCard) -> None:
-        log.info("card dismissed uid=%s note=%s", message.uid, message.note)
-        self.board = replace(self.board, cards=without(self.board.cards, message.uid))
-
     def on_found(self, message: Found) -> None:
         for picker in self.screen.query(StudentPicker):
             if picker.purpose == message.purpose and picker.text == message.text:
@@ -246,7 +240,7 @@ class GuardApp(App[None]):
         self.refresh_due.set()
 
     def action_undo(self) -> None:
-        """Take back this console's last found, release, excuse or card assignment (within `UNDO_MINUTES`), with why."""
+        """Take back this console's last found, release, excuse, card given or dismissed (within `UNDO_MINUTES`), with why."""
         now = self.monotonic()
         self.undoable = [u for u in self.undoable if now - u.at <= UNDO_MINUTES * 60]
         if not self.undoable:

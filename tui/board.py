@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from tui.rows import LAST_TAP_KINDS, AlertRow, FeedLine, Health, SessionRow, Snapshot
-from tui.unresolved import UnresolvedCard, fold_cards
+from tui.unresolved import Cards, UnresolvedCard, fold_cards
 
 FEED_ROWS = 200  # a guard's screen shows about 30 lines; 200 is a few minutes of a rush to scroll back through
 
@@ -38,6 +38,7 @@ class Board:
     health: Health | None = None
     muted: bool = False  # the guard silenced the bell (the status bar says so on every screen)
     cards: tuple[UnresolvedCard, ...] = ()  # unknown and lost cards tapped, not yet assigned or dismissed
+    cards_set_aside: Mapping[str, UnresolvedCard] = field(default_factory=dict)  # by the event that dealt with each
 
 
 def with_snapshot(board: Board, snapshot: Snapshot) -> Board:
@@ -46,6 +47,7 @@ def with_snapshot(board: Board, snapshot: Snapshot) -> Board:
     kept = tuple(line for line in board.feed if line.seq < _first_seq(snapshot.recent)) if same_log else ()
     feed = (kept + snapshot.recent)[-FEED_ROWS:]
     taps = [line for line in snapshot.recent if line.kind in LAST_TAP_KINDS]
+    cards = _cards_after_snapshot(board, snapshot, same_log)
     return replace(
         board,
         online=True,
@@ -59,16 +61,17 @@ def with_snapshot(board: Board, snapshot: Snapshot) -> Board:
         feed=feed,
         last_tap=taps[-1] if taps else (board.last_tap if same_log else None),
         readers=dict(snapshot.readers),
-        cards=_cards_after_snapshot(board, snapshot, same_log),
+        cards=cards.open,
+        cards_set_aside=cards.set_aside,
     )
 
 
-def _cards_after_snapshot(board: Board, snapshot: Snapshot, same_log: bool) -> tuple[UnresolvedCard, ...]:
+def _cards_after_snapshot(board: Board, snapshot: Snapshot, same_log: bool) -> Cards:
     """The same log: the cards held, and the snapshot's events not seen yet (a reconnect keeps what a
     guard has not dealt with); another log (a re-imaged device): only what its snapshot shows."""
     if not same_log:
-        return fold_cards((), snapshot.recent)
-    return fold_cards(board.cards, (line for line in snapshot.recent if line.seq > board.head_seq))
+        return fold_cards(Cards(), snapshot.recent)
+    return fold_cards(Cards(board.cards, board.cards_set_aside), (line for line in snapshot.recent if line.seq > board.head_seq))
 
 
 def _first_seq(lines: Sequence[FeedLine]) -> int:
@@ -86,6 +89,7 @@ def with_events(board: Board, lines: Iterable[FeedLine]) -> Board:
         if line.kind == "reader" and line.place:
             readers[line.place] = "up" if line.outcome == "reader_up" else "down"
     last_at = _at(fresh[-1].at)
+    cards = fold_cards(Cards(board.cards, board.cards_set_aside), fresh)
     return replace(
         board,
         head_seq=fresh[-1].seq,
@@ -93,7 +97,8 @@ def with_events(board: Board, lines: Iterable[FeedLine]) -> Board:
         last_tap=taps[-1] if taps else board.last_tap,
         readers=readers,
         device_now=last_at or board.device_now,
-        cards=fold_cards(board.cards, fresh),
+        cards=cards.open,
+        cards_set_aside=cards.set_aside,
     )
 
 

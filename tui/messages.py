@@ -92,13 +92,13 @@ class Failed(Message):
 
 @dataclass
 class Act(Message):
-    """A manual action: check_in, found, excuse, call, release or assign_card."""
+    """A manual action: check_in, found, excuse, call, release, assign_card, dismiss_card or correct."""
 
     kind: str
     student_id: str
     guardian_id: str = ""
     uid: str = ""
-    note: str = ""  # for `correct`: the reason
+    note: str = ""  # for `correct` and `dismiss_card`: the reason
     who: str = ""  # the child's name, for the answer shown to the guard
     event: str = ""  # for `correct`: the uuid of the event taken back
 
@@ -130,14 +130,6 @@ class Export(Message):
     """Write zero reports to a file: one session's, or every session's of the day (`session_id` empty)."""
 
     session_id: str = ""
-
-
-@dataclass
-class DismissCard(Message):
-    """A guard dealt with an unknown or lost card otherwise (a visitor's, a note of why): off the list."""
-
-    uid: str
-    note: str
 
 
 @dataclass

@@ -81,6 +81,7 @@ class FeedLine:
     reader_id: str = ""  # the reader's id whatever `place` calls it (the kiosk serves some readers only)
     assigned_uid: str = ""  # card_assigned: the card given (it leaves the unresolved cards, tui/unresolved.py)
     uuid: str = ""  # the event's: a staff card's tap proves its holder to the sign dialog
+    undoes: str = ""  # corrected: the uuid of the event it takes back (a card dealt with comes back)
 
     @property
     def unknown_card(self) -> bool:
@@ -270,6 +271,7 @@ def feed_line_from_json(event: Mapping[str, Any], view: Mapping[str, Any] | None
         reader_id=_text(event, "reader_id"),
         assigned_uid=_text(event.get("data") or {}, "uid") if outcome == "card_assigned" else "",
         uuid=_text(event, "uuid"),
+        undoes=_text(event.get("data") or {}, "target") if outcome == "corrected" else "",
     )
 
 

@@ -73,6 +73,8 @@ async def act(client: EdgeClient, intent: Act, post: Post) -> None:
         fields["uid"] = intent.uid
     elif intent.kind == "correct":
         fields = {"event": intent.event, "reason": intent.note}
+    elif intent.kind == "dismiss_card":
+        fields = {"uid": intent.uid, "reason": intent.note}
     else:
         fields["note"] = intent.note
     try:

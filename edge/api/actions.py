@@ -4,8 +4,10 @@
 phoned the child's guardian; the note says what they heard),
 `{"type": "release", "student_id": ..., "guardian_id": ...}`,
 `{"type": "assign_card", "uid": ..., "student_id": ...}`,
-`{"type": "correct", "event": UUID, "reason": ...}` (a release or a "found" taken back, with why: a
-new event, never an edit). Teachers may only check in (a
+`{"type": "dismiss_card", "uid": ..., "reason": ...}` (an unknown or lost card set aside, with why: every
+console and the server see it as dealt with),
+`{"type": "correct", "event": UUID, "reason": ...}` (a release, a "found", an excuse, a card given or
+dismissed taken back, with why: a new event, never an edit). Teachers may only check in (a
 forgotten card in their room); guards and admins may do all. An action the rules refuse outright
 (unknown student, no session now) is a 422 and records nothing; a release to someone without
 pickup rights is recorded (the refusal is an event) and answered 201 with `accepted: false`.
@@ -30,6 +32,7 @@ from edge.core.rules import (
     decide_call,
     decide_check_in,
     decide_correct,
+    decide_dismiss_card,
     decide_excuse,
     decide_release,
 )
@@ -64,6 +67,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "call": ((GUARD, ADMIN), ("student_id",), ("note",)),
     "release": ((GUARD, ADMIN), ("student_id", "guardian_id"), ()),
     "assign_card": ((GUARD, ADMIN), ("uid", "student_id"), ()),
+    "dismiss_card": ((GUARD, ADMIN), ("uid", "reason"), ()),
     "correct": ((GUARD, ADMIN), ("event", "reason"), ()),
 }
 FIELDS = {"type"} | {name for _, required, optional in ACTIONS.values() for name in (*required, *optional)}
@@ -89,6 +93,9 @@ async def act(request: web.Request) -> web.Response:
 def _decider(kind: str, v: dict[str, str], store: Store) -> Decider:
     if kind == "correct":  # the decider runs on the store's own thread, so it may read the log there
         return lambda ctx: decide_correct(store.event(v["event"]), v["reason"], ctx)
+    if kind == "dismiss_card":
+        uid = _uid(v["uid"])
+        return lambda ctx: decide_dismiss_card(uid, v["reason"], ctx)
     student = v["student_id"]
     if kind == "release":
         return lambda ctx: decide_release(student, v["guardian_id"], ctx)
@@ -97,12 +104,16 @@ def _decider(kind: str, v: dict[str, str], store: Store) -> Decider:
     if kind == "call":
         return lambda ctx: decide_call(student, ctx, v["note"])
     if kind == "assign_card":
-        try:
-            uid = normalise_uid(v["uid"])
-        except ValueError as error:
-            raise BadRequest(f"uid: {error}", code="invalid_field") from None
+        uid = _uid(v["uid"])
         return lambda ctx: decide_assign_card(uid, student, ctx)
     return lambda ctx: decide_check_in(student, ctx, v["note"], found=kind == "found")
+
+
+def _uid(text: str) -> str:
+    try:
+        return normalise_uid(text)
+    except ValueError as error:
+        raise BadRequest(f"uid: {error}", code="invalid_field") from None
 
 
 async def announce(request: web.Request, event: Event) -> web.Response:
@@ -135,7 +146,7 @@ ROUTES = (
         "/api/v1/actions",
         act,
         roles(GUARD, TEACHER),
-        "A manual action: check_in, found, excuse, call, release, assign_card, correct (teachers: check_in only)",
+        "A manual action: check_in, found, excuse, call, release, assign_card, dismiss_card, correct (teachers: check_in only)",
         body=ACTION_BODY,
         responses=json_ok("recorded: the event; `accepted` is false for a refused release", ACTED, 201)
         | {422: ("the rules refused the action; nothing was recorded", {}),

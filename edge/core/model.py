@@ -234,6 +234,7 @@ class EventKind(StrEnum):
     CALL = "call"  # a guard called a missing child's guardian, with a note of what they said
     CORRECT = "correct"  # a release or a "found" taken back, with the reason: never an edit
     ASSIGN_CARD = "assign_card"
+    DISMISS_CARD = "dismiss_card"  # a guard set aside an unknown or lost card's taps, with why (issue 12)
     SIGN = "sign"  # a zero report signed from the console
     ALERT = "alert"
     READER = "reader"  # a reader went down or came back
@@ -269,6 +270,7 @@ class Outcome(StrEnum):
     CALLED = "called"
     CORRECTED = "corrected"
     CARD_ASSIGNED = "card_assigned"
+    CARD_DISMISSED = "card_dismissed"
     ALERT = "alert"
     READER_DOWN = "reader_down"
     READER_UP = "reader_up"
@@ -312,6 +314,7 @@ SIGNALS: Mapping[Outcome, Signal] = {
     Outcome.CALLED: Signal.OK,
     Outcome.CORRECTED: Signal.WARNING,
     Outcome.CARD_ASSIGNED: Signal.OK,
+    Outcome.CARD_DISMISSED: Signal.OK,
     Outcome.ALERT: Signal.WARNING,
     Outcome.READER_DOWN: Signal.FAULT,
     Outcome.READER_UP: Signal.OK,

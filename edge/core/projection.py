@@ -161,6 +161,8 @@ class Projection:
                 if self.state.cards.get(str(event.data.get("uid", ""))) == student:
                     del self.state.cards[str(event.data["uid"])]  # the card is nobody's again
                     changed.add(("card", str(event.data["uid"])))
+            elif event.data.get("undo") == Outcome.CARD_DISMISSED:
+                pass  # a dismissal held nothing about anyone: the console lists the card again
             else:
                 for child, child_session, closes in _leavers(event):
                     seen(child, on_campus=True)  # taken back: she is here after all

@@ -378,12 +378,28 @@ def decide_assign_card(uid: str, student: str, ctx: Context) -> Decision:
     return Decision(Outcome.CARD_ASSIGNED, "console", student, {"uid": uid})
 
 
-CORRECTABLE = (Outcome.PICKED_UP, Outcome.FOUND, Outcome.EXCUSED, Outcome.CARD_ASSIGNED)
+def decide_dismiss_card(uid: str, reason: str, ctx: Context) -> Decision:
+    """A guard sets aside an unknown or lost card's taps (a visitor's bus card, a card handed in), with why.
+
+    An event of the device's, not a console's memory: every console and the school server see the
+    card as dealt with. It changes nothing about any child; a later tap of the card is a new problem.
+    """
+    if not reason.strip():
+        raise ActionError("dismissing a card needs its reason", "dismiss_reason_required")
+    holder = ctx.card(uid)
+    if holder is not None and holder.status is CardStatus.ACTIVE:
+        raise ActionError(f"card {uid} belongs to {holder.holder_id}: only an unknown or lost card is dismissed",
+                          "card_not_unresolved")  # fmt: skip
+    return Decision(Outcome.CARD_DISMISSED, "note", holder.holder_id if holder else "", {"uid": uid, "note": reason})
+
+
+CORRECTABLE = (Outcome.PICKED_UP, Outcome.FOUND, Outcome.EXCUSED, Outcome.CARD_ASSIGNED, Outcome.CARD_DISMISSED)
 
 
 def decide_correct(target: Event | None, reason: str, ctx: Context) -> Decision:
     """Take back a release (the child is here after all), a "found" (she is missing again), an excuse
-    (she is expected again) or a card given to the wrong child (it is nobody's again), with why.
+    (she is expected again), a card given to the wrong child (it is nobody's again) or a card
+    dismissed by mistake (it is unresolved again), with why.
 
     The correcting event carries what it undoes, so the projection reverses it from the log alone.
     """
@@ -393,7 +409,7 @@ def decide_correct(target: Event | None, reason: str, ctx: Context) -> Decision:
         raise ActionError("a correction needs its reason", "reason_required")
     if target.outcome not in CORRECTABLE:
         raise ActionError(f"event {target.seq} ({target.outcome.value}) cannot be corrected: only a release "
-                          "or a found (or an excuse, a card assignment) can", "not_correctable")  # fmt: skip
+                          "or a found (or an excuse, a card assignment or dismissal) can", "not_correctable")  # fmt: skip
     if target.uuid in ctx.state.corrections:
         raise ActionError(f"event {target.seq} was already corrected", "already_corrected")
     data: dict[str, Any] = {"target": target.uuid, "undo": target.outcome.value, "note": reason}
@@ -408,14 +424,13 @@ def decide_correct(target: Event | None, reason: str, ctx: Context) -> Decision:
             data["seen_before"] = target.data["seen_before"]
     elif target.outcome is Outcome.EXCUSED:
         data |= {"session": target.data.get("session", "")}
-    elif target.outcome is Outcome.CARD_ASSIGNED:
+    elif target.outcome is Outcome.CARD_ASSIGNED or target.outcome is Outcome.CARD_DISMISSED:
         data |= {"uid": target.data.get("uid", "")}
     else:
         data |= {"children": list(target.data.get("children", []))}
     # The reason names what was taken back ("excused" alone is the excuse's own reason, so not that).
-    reason_code = {Outcome.EXCUSED: "excuse_taken_back", Outcome.CARD_ASSIGNED: "card_taken_back"}.get(
-        target.outcome, target.outcome.value
-    )
+    reason_code = {Outcome.EXCUSED: "excuse_taken_back", Outcome.CARD_ASSIGNED: "card_taken_back",
+                   Outcome.CARD_DISMISSED: "dismissal_taken_back"}.get(target.outcome, target.outcome.value)  # fmt: skip
     return Decision(Outcome.CORRECTED, reason_code, target.subject, data)
 
 

@@ -52,6 +52,7 @@ _KIND_OF_DECISION = {
     Outcome.EXCUSED: EventKind.EXCUSE,
     Outcome.CALLED: EventKind.CALL,
     Outcome.CARD_ASSIGNED: EventKind.ASSIGN_CARD,
+    Outcome.CARD_DISMISSED: EventKind.DISMISS_CARD,
     Outcome.CORRECTED: EventKind.CORRECT,
 }
 

@@ -1,8 +1,9 @@
 """Provides `CardsScreen` (F7): the unknown and lost cards tapped today that no guard has dealt with yet.
 
 Each card stays until it is given to a child (A: the same assign flow as F1's, which asks first
-naming the child) or dismissed (D: asks, then a note of why). The list is the board's
-(`tui/unresolved.py`), so a card tapped while the guard was on another screen is still here.
+naming the child) or dismissed (D: asks, then why; the device records it, so it leaves every
+console's list, and U takes it back). The list is the board's (`tui/unresolved.py`), so a card
+tapped while the guard was on another screen is still here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from tui.board import Board, place_names
-from tui.messages import DismissCard
+from tui.messages import Act
 from tui.screens.assign_dialog import give_card
 from tui.screens.base import BoardScreen
 from tui.screens.confirm_dialog import ConfirmDialog
@@ -85,9 +86,14 @@ class CardsScreen(BoardScreen):
         uid = card.uid
 
         def noted(note: str | None) -> None:
-            if note is not None:
-                self.post_message(DismissCard(uid, note))
-                self.notify(tr(self, "cards.dismissed", uid=uid))
+            if note is None:
+                return
+            if not note:  # the device asks why too: say so here, before a round trip
+                self.notify(tr(self, "cards.reason_needed"), severity="error")
+                return
+            # The device records it (every console and the school server see the card dealt with);
+            # the card leaves this list when its event comes back on the live stream.
+            self.post_message(Act("dismiss_card", "", uid=uid, note=note, who=uid))
 
         def confirmed(yes: bool | None) -> None:
             if yes:

@@ -58,8 +58,10 @@ from tui.messages import (
 )
 from tui.rows import FeedLine
 from tui.screens.alerts import AlertsScreen
+from tui.screens.base import BoardScreen
 from tui.screens.cards import CardsScreen
 from tui.screens.devices import DevicesScreen
+from tui.screens.help_dialog import HelpDialog, described
 from tui.screens.live import LiveScreen
 from tui.screens.note_dialog import NoteDialog
 from tui.screens.pickup import PickupScreen
@@ -68,6 +70,7 @@ from tui.screens.rooms import RoomsScreen
 from tui.screens.waiting import WaitingScreen
 from tui.stream import Inbox, follow_live
 from tui.text import localise
+from tui.widgets.key_footer import is_navigation
 from tui.widgets.student_picker import StudentPicker
 
 log = logging.getLogger("rollcall.tui")
@@ -98,10 +101,17 @@ class GuardApp(App[None]):
     }  # fmt: skip
     DEFAULT_MODE = "live"
     BINDINGS: ClassVar[list[BindingType]] = [
-        *navigation(), Binding("m", "toggle_mute", show=False), Binding("u", "undo", show=False),
+        *navigation(),
         # The unresolved cards from every screen (even with a text box focused); its count and key are
         # on the status line, so the footer (already full at 80 columns) does not carry it too.
-        Binding("f7", "switch_mode('cards')", show=False, priority=True),
+        Binding("f7", "switch_mode('cards')", "tui.screen.cards", show=False, priority=True, key_display="F7"),
+        # Described for the help (F12), not shown: the status line says M, the answer to an action says U.
+        Binding("u", "undo", "tui.key.undo", show=False, key_display="U"),
+        Binding("m", "toggle_mute", "tui.key.mute", show=False, key_display="M"),
+        # Every key of the screen on view, F1–F6 among them when the footer has no room for them;
+        # F12 from a text box too, ? where none takes it.
+        Binding("f12", "help", "tui.key.help", key_display="F12", priority=True),
+        Binding("question_mark", "help", show=False),
     ]
 
     board: reactive[Board] = reactive(Board)
@@ -206,6 +216,19 @@ class GuardApp(App[None]):
 
     def action_toggle_mute(self) -> None:
         self.board = replace(self.board, muted=not self.board.muted)
+
+    def action_help(self) -> None:
+        """F12: every key of the screen on view and of the app (F12 again, or Esc, closes it)."""
+        screen = self.screen
+        if isinstance(screen, HelpDialog):
+            screen.dismiss(None)
+            return
+        if not isinstance(screen, BoardScreen):  # a dialog is open: it says its own keys
+            return
+        mine = [b for b in self.BINDINGS if isinstance(b, Binding)]
+        screens = described(b for b in mine if is_navigation(b))
+        anywhere = described(b for b in mine if not is_navigation(b))
+        self.push_screen(HelpDialog(t(screen.TITLE_KEY, self.lang), described(type(screen).BINDINGS), screens, anywhere))
 
     def action_help_quit(self) -> None:
         """Ctrl+C does not quit a Textual app: say how to, in the guard's language (Textual says it in English)."""

@@ -28,7 +28,7 @@ SCREENS = ("f1", "f2", "f3", "f4", "f5", "f6", "f7")
 # What may be ASCII in a Chinese screen: key names, units of size, card numbers in hex, ids (a
 # student's s0103, the device's gate-1 from its configuration) and what the guard types: the search
 # box's hint shows initials as they are typed (如 zs).
-ALLOWED = re.compile(r"^(F[1-9]|Esc|Enter|Ctrl|Tab|[A-Z]|GB|MB|KB)$|^[0-9A-F]{8,}$|^[a-z]+-?[0-9]+$|^zs$")
+ALLOWED = re.compile(r"^(F[1-9]|F1[0-2]|Esc|Enter|Ctrl|Tab|[A-Z]|GB|MB|KB)$|^[0-9A-F]{8,}$|^[a-z]+-?[0-9]+$|^zs$")
 WORD = re.compile(r"(?<![\w-])[\w-]*[A-Za-z][\w-]*")  # a run of ASCII letters, digits and dashes
 
 

@@ -7,10 +7,10 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from tui.board import Board, on_campus, urgent_alerts
 from tui.text import localise, tr
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.status_bar import StatusBar
 
 
@@ -28,7 +28,7 @@ class BoardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         yield from self.compose_body()
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()  # this screen's keys, F1–F6 while they fit, F12 for all of them
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -40,6 +40,12 @@ class BoardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.watch(self.app, "board", self._board_changed, init=True)
+
+    def on_resize(self) -> None:
+        # A table's columns give way, or come back, to the new width. (A resize may arrive while the
+        # console closes, its screens already gone: nothing to draw then.)
+        if self.app.screen_stack and self.is_current:
+            self._draw(self.board)
 
     def on_screen_resume(self) -> None:
         if self._stale:

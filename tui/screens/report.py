@@ -18,16 +18,31 @@ from textual.widgets import DataTable, Static
 from edge.core.i18n import t
 from edge.core.report import StudentLine
 from tui.board import Board, totals
+from tui.columns import Layout, fitting, table_width
 from tui.messages import Export, Sign, WantReport
 from tui.rows import Report, SessionRow
 from tui.screens.base import BoardScreen
 from tui.screens.confirm_dialog import ConfirmDialog
+from tui.screens.rooms import room_for, signed_cell
 from tui.screens.sign_dialog import SignDialog, Signer
 from tui.text import tr
 
 LISTED = ("missing", "not_yet_arrived", "still_waiting", "left_early", "on_leave", "late")
 LISTED_NAMES = 12  # per list: the whole list is in the export; the screen says how many there are
 COUNTS = ("enrolled", "present", "late", "on_leave", "missing", "left_early", "picked_up", "walked_home", "still_waiting")
+
+
+COLUMNS = ("room", "service", "enrolled", "present", "missing", "still_waiting", "status", "report")
+
+# What gives way at narrow widths, in turn (English needs 93 columns with everything): the start
+# time (noon's and the evening's rows differ by the service's name), the status's words
+# (✗ not clean), the report's (signed ✓ yes). Chinese fits 80 with everything.
+LAYOUTS = (
+    Layout(),
+    Layout(time=False),
+    Layout(time=False, narrow=frozenset({"status"})),
+    Layout(time=False, narrow=frozenset({"status", "report"})),
+)
 
 
 class ReportScreen(BoardScreen):
@@ -44,13 +59,10 @@ class ReportScreen(BoardScreen):
     def __init__(self) -> None:
         super().__init__()
         self.sessions: tuple[SessionRow, ...] = ()
+        self.columns_layout: Layout | None = None  # the columns shown (None before the first draw)
 
     def compose_body(self) -> ComposeResult:
-        table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=True, id="reports")
-        for key in ("tui.col.room", "tui.col.service", "tui.col.enrolled", "tui.col.present", "tui.col.missing",
-                    "tui.col.still_waiting", "tui.col.status", "tui.col.report"):  # fmt: skip
-            table.add_column(tr(self, key))
-        yield table
+        yield DataTable(cursor_type="row", zebra_stripes=True, id="reports")
         yield Static(id="report-detail")
         yield Static(id="school-line")
 
@@ -63,22 +75,34 @@ class ReportScreen(BoardScreen):
         table: DataTable[str | Text] = self.query_one("#reports", DataTable)
         chosen = self.highlighted
         self.sessions = board.sessions
-        table.clear()
+
+        def needs(layout: Layout) -> int:
+            return table_width(self._headers(layout), [self._cells(s, layout) for s in board.sessions])
+
+        layout = fitting(LAYOUTS, needs, room_for(self, table, len(board.sessions)))
+        table.clear(columns=layout != self.columns_layout)
+        if layout != self.columns_layout:
+            self.columns_layout = layout
+            for header in self._headers(layout):
+                table.add_column(header)
         for session in board.sessions:
-            table.add_row(*self._cells(session), key=session.id)
+            table.add_row(*self._cells(session, layout), key=session.id)
         ids = [s.id for s in self.sessions]
         if ids:
             table.move_cursor(row=ids.index(chosen.id) if chosen and chosen.id in ids else 0)
         self.query_one("#school-line", Static).update(self._school(board.sessions))
         self._want_report()
 
-    def _cells(self, session: SessionRow) -> list[str | Text]:
+    def _headers(self, layout: Layout) -> list[str]:
+        return [tr(self, f"tui.col.{name}" + (".narrow" if name in layout.narrow else "")) for name in COLUMNS]
+
+    def _cells(self, session: SessionRow, layout: Layout) -> list[str | Text]:
+        not_clean = "report.not_clean.narrow" if "status" in layout.narrow else "report.not_clean"
         clean = Text(f"✓ {tr(self, 'report.clean')}", style="green") if session.clean else Text(
-            f"✗ {tr(self, 'report.not_clean')}", style="bold red")  # fmt: skip
-        signed = (Text(f"✓ {tr(self, 'tui.report.signed_short')}", style="green") if session.signed
-                  else Text(f"! {tr(self, 'report.unsigned')}", style="yellow"))  # fmt: skip
+            f"✗ {tr(self, not_clean)}", style="bold red")  # fmt: skip
         numbers = [Text(str(session.count(n)), justify="right") for n in ("enrolled", "present", "missing", "still_waiting")]
-        return [session.room, f"{session.service} {session.start:%H:%M}", *numbers, clean, signed]
+        service = f"{session.service} {session.start:%H:%M}" if layout.time else session.service
+        return [session.room, service, *numbers, clean, signed_cell(self, session, "report" in layout.narrow)]
 
     def _school(self, sessions: tuple[SessionRow, ...]) -> Text:
         summed = totals(sessions)

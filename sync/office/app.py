@@ -19,6 +19,7 @@ from sync.office import (
     pages_applications,
     pages_children,
     pages_day,
+    pages_fees,
     pages_formation,
     pages_leave,
     pages_rota,
@@ -32,7 +33,7 @@ from sync.server import SchoolServer
 
 HERE = Path(__file__).parent
 FAMILIES = (pages_sign_in, pages_applications, pages_leave, pages_formation, pages_day, pages_uploads,
-            pages_children, pages_staff, pages_rota, pages_activities)  # fmt: skip
+            pages_children, pages_staff, pages_rota, pages_activities, pages_fees)  # fmt: skip
 
 
 def create_office_app(school: SchoolServer, throttle: Throttle | None = None) -> web.Application:

@@ -17,11 +17,13 @@ from sync.api.keys import SCHOOL
 from sync.office import (
     pages_activities,
     pages_applications,
+    pages_attendance,
     pages_children,
     pages_day,
     pages_fees,
     pages_formation,
     pages_leave,
+    pages_pay,
     pages_rota,
     pages_sign_in,
     pages_staff,
@@ -33,7 +35,8 @@ from sync.server import SchoolServer
 
 HERE = Path(__file__).parent
 FAMILIES = (pages_sign_in, pages_applications, pages_leave, pages_formation, pages_day, pages_uploads,
-            pages_children, pages_staff, pages_rota, pages_activities, pages_fees)  # fmt: skip
+            pages_children, pages_staff, pages_rota, pages_activities, pages_fees,
+            pages_attendance, pages_pay)  # fmt: skip
 
 
 def create_office_app(school: SchoolServer, throttle: Throttle | None = None) -> web.Application:

@@ -33,6 +33,11 @@ RIGHTS: Mapping[str, frozenset[str]] = {
     "care_note": frozenset({DUTY_TEACHER}),
     "rota": frozenset(ROLES),  # the duty rota names staff and posts, no child: everyone signed in may look
     "rota_edit": frozenset({OFFICE, ADMIN}),
+    # staff attendance (plan 5): duty leaders look, the office corrects; pay (plans 1, 2, 5): the office only
+    "attendance": frozenset({DUTY_LEADER, OFFICE, ADMIN}),
+    "attendance_edit": frozenset({OFFICE, ADMIN}),
+    "pay": frozenset({OFFICE, ADMIN}),
+    "pay_edit": frozenset({OFFICE, ADMIN}),
     # fees (plans 1, 2): a homeroom teacher reads her own class's statements; the office sets rules and records
     "fees": frozenset({HOMEROOM, OFFICE, ADMIN}),
     "fees_edit": frozenset({OFFICE, ADMIN}),

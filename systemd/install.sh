@@ -3,6 +3,7 @@
 #
 #   sudo systemd/install.sh              an edge device: users, /opt/rollcall, /etc/rollcall, units, udev
 #   sudo systemd/install.sh --server     the school server instead: its unit and /etc/rollcall/server.toml
+#   sudo systemd/install.sh --district   the district's view instead: its unit and /etc/rollcall/district.toml
 #   sudo systemd/install.sh --offline DIR  installs the program from a bundle (`make bundle`), no network
 #   sudo systemd/install.sh --kiosk WHAT what the device's display shows: guard (the guard console, the
 #                                        default), student (the students' screen) or both (on two displays)
@@ -12,13 +13,13 @@
 #   systemd/install.sh --root DIR        installs the files into DIR (CI, an image being built): no users,
 #                                        no systemctl start, no udev; units enabled with systemctl --root
 #
-# Idempotent: run it again after `git pull` to update the program; an edited edge.toml, server.toml,
+# Idempotent: run it again after `git pull` to update the program; an edited edge.toml, server.toml, district.toml,
 # foot.ini, foot-student.ini, sway.conf or kiosk.token is never overwritten.
 set -euo pipefail
 
 usage() {
-    sed -n '2,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
-    echo "options: [--root DIR] [--dry-run] [--uninstall] [--server] [--offline DIR] [--kiosk guard|student|both] [--skip-venv]"
+    sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    echo "options: [--root DIR] [--dry-run] [--uninstall] [--server | --district] [--offline DIR] [--kiosk guard|student|both] [--skip-venv]"
 }
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -44,6 +45,7 @@ while (($#)); do
         --dry-run) DRY_RUN=1; shift ;;
         --uninstall) UNINSTALL=1; shift ;;
         --server) ROLE=server; shift ;;
+        --district) ROLE=district; shift ;;
         --skip-venv) SKIP_VENV=1; shift ;;  # CI: the virtual environment needs PyPI and takes a minute
         --offline) (($# > 1)) || die "--offline needs the bundle's folder (make bundle: dist/bundle)"; OFFLINE=$2; shift 2 ;;
         --offline=*) OFFLINE=${1#--offline=}; shift ;;
@@ -67,8 +69,8 @@ case $KIOSK in
     "" | guard | student | both) ;;
     *) die "--kiosk $KIOSK: say guard (the guard console), student (the students' screen) or both" ;;
 esac
-if [[ -n $KIOSK && $ROLE == server ]]; then
-    die "--kiosk is for an edge device's display: not with --server"
+if [[ -n $KIOSK && $ROLE != edge ]]; then
+    die "--kiosk is for an edge device's display: not with --$ROLE"
 fi
 
 if [[ -n $ROOT ]]; then
@@ -87,10 +89,12 @@ MODULES=/etc/modules-load.d/rollcall.conf
 LINK=/usr/local/bin/rollcall
 # The display's units: one of them has tty1, as --kiosk says (rollcall-kiosk.service is the guard console).
 DISPLAY_UNITS=(rollcall-kiosk.service rollcall-student-kiosk.service rollcall-displays.service)
-UNIT_FILES=(rollcall-edge.service rollcall-server.service "${DISPLAY_UNITS[@]}")
+UNIT_FILES=(rollcall-edge.service rollcall-server.service rollcall-district.service "${DISPLAY_UNITS[@]}")
 # What each role installs: a server needs neither the readers' nor the console's unit, a device no server.
 if [[ $ROLE == server ]]; then
     ROLE_UNITS=(rollcall-server.service)
+elif [[ $ROLE == district ]]; then
+    ROLE_UNITS=(rollcall-district.service)
 else
     ROLE_UNITS=(rollcall-edge.service "${DISPLAY_UNITS[@]}")
 fi
@@ -177,6 +181,10 @@ install_users() {
         ensure_account "$(unit_user rollcall-server.service)" "$SERVER_STATE" "Rollcall school server"
         return 0
     fi
+    if [[ $ROLE == district ]]; then  # its data is the district's PostgreSQL: no home of its own
+        ensure_account "$(unit_user rollcall-district.service)" /nonexistent "Rollcall district view"
+        return 0
+    fi
     local user
     user=$(unit_user rollcall-edge.service)
     ensure_account "$user" "$STATE" "Rollcall service"
@@ -240,8 +248,8 @@ elif manifest["python"] != "{}.{}".format(*sys.version_info[:2]):
 PY
 ) || true
     [[ -z $problem ]] || { echo "install.sh: the bundle $OFFLINE $problem" >&2; exit 1; }
-    if [[ $ROLE == server && $arch == armv7l ]]; then
-        echo "install.sh: --server: the school server needs a 64-bit system (aarch64 or x86_64); this one is armv7l" >&2
+    if [[ $ROLE != edge && $arch == armv7l ]]; then
+        echo "install.sh: --$ROLE: the $ROLE needs a 64-bit system (aarch64 or x86_64); this one is armv7l" >&2
         exit 1
     fi
     BUNDLE_REQUIREMENTS=$OFFLINE/requirements-$arch.txt
@@ -287,6 +295,7 @@ install_program() {
         run copy_source "$BUILD"
         local program=$BUILD
         [[ $ROLE == server ]] && program="${BUILD}[server]"  # the office's password hashing
+        [[ $ROLE == district ]] && program="${BUILD}[server,district]"  # the bureau's passwords, and psycopg
         run "$ROOT$VENV/bin/pip" install --quiet --disable-pip-version-check "$program"
         # The version number does not change with each commit: replace the program itself every time.
         run "$ROOT$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps --force-reinstall "$BUILD"
@@ -303,6 +312,10 @@ install_config() {
     run install -d -m 0755 "$ROOT$ETC"
     if [[ $ROLE == server ]]; then
         install_server_config
+        return 0
+    fi
+    if [[ $ROLE == district ]]; then
+        install_district_config
         return 0
     fi
     local token=$ROOT$ETC/kiosk.token config=$ROOT$ETC/edge.toml sha=""
@@ -355,6 +368,21 @@ install_server_config() {
     host chown "root:$(unit_user rollcall-server.service)" "$config"
 }
 
+NEW_DISTRICT_CONFIG=0
+install_district_config() {
+    local config=$ROOT$ETC/district.toml
+    if [[ ! -e $config ]]; then
+        say "+ write $ETC/district.toml (from systemd/district.toml.example: name the schools and users in it)"
+        if ((!DRY_RUN)); then
+            (umask 0077 && cat "$SRC/district.toml.example" >"$config")
+        fi
+        NEW_DISTRICT_CONFIG=1
+    fi
+    # It holds the pull tokens of the schools on SQLite in clear: root and the district's group only.
+    run chmod 0640 "$config"
+    host chown "root:$(unit_user rollcall-district.service)" "$config"
+}
+
 install_system_files() {
     local unit
     for unit in "${ROLE_UNITS[@]}"; do
@@ -376,6 +404,11 @@ activate() {
         if ((SYSTEMD)); then
             host systemctl restart rollcall-server.service
         fi
+        return 0
+    fi
+    if [[ $ROLE == district ]]; then
+        # As written from the example it has no user to sign in: enabled, started once it is edited.
+        unit_links enable rollcall-district.service
         return 0
     fi
     if ((SYSTEMD)); then
@@ -457,7 +490,8 @@ main() {
     fi
     local file needed=("${ROLE_UNITS[@]}" 99-rollcall-readers.rules modules-load.conf edge.toml.example foot.ini
         foot-student.ini sway.conf)
-    [[ $ROLE == edge ]] || needed=("${ROLE_UNITS[@]}" server.toml.example)
+    [[ $ROLE == server ]] && needed=("${ROLE_UNITS[@]}" server.toml.example)
+    [[ $ROLE == district ]] && needed=("${ROLE_UNITS[@]}" district.toml.example)
     for file in "${needed[@]}"; do
         [[ -r $SRC/$file ]] || { echo "install.sh: missing $SRC/$file" >&2; exit 1; }
     done
@@ -471,6 +505,14 @@ main() {
     if [[ $ROLE == edge ]]; then
         say "done. Next: edit $ETC/edge.toml (readers: rollcall readers list), then"
         say "  sudo systemctl restart rollcall-edge && curl http://127.0.0.1:8470/healthz"
+    elif [[ $ROLE == district ]]; then
+        if ((NEW_DISTRICT_CONFIG)); then
+            say "done. Next: set up the district's PostgreSQL (README: the district view), sudoedit $ETC/district.toml"
+            say "  (store.url, the schools, a user: rollcall district passwd), rollcall district subscribe, then"
+            say "  sudo systemctl restart rollcall-district"
+        else
+            say "done. $ETC/district.toml was kept; after editing it: sudo systemctl restart rollcall-district"
+        fi
     else
         if ((NEW_SERVER_CONFIG)); then
             say "done. Next: sudoedit $ETC/server.toml (the devices and tokens), then: sudo systemctl restart rollcall-server"

@@ -36,7 +36,7 @@ DEFAULT_CONFIG = "/etc/rollcall/edge.toml"
 # Packages above the device add their own subcommands (`rollcall server`). They are named, not
 # imported: the device must not depend on them (import-linter's layers), only the command line
 # lists them. Each module has `add_commands(subparsers)` and imports its heavy parts lazily.
-COMMANDS_ABOVE = ("sync.cli", "tui.cli", "tui.kiosk.cli")
+COMMANDS_ABOVE = ("sync.cli", "sync.bureau.cli", "tui.cli", "tui.kiosk.cli")
 
 # Errors a user can cause and fix; anything else is a bug and keeps its traceback.
 USER_ERRORS = (

@@ -190,16 +190,35 @@ def unsubscribe(conn: psycopg.Connection[Any], school: str) -> None:
     conn.execute(sql.SQL("DROP SUBSCRIPTION IF EXISTS {}").format(sql.Identifier(subscription(school))))
 
 
-def district_rows(conn: psycopg.Connection[Any], schools: Sequence[str] = ()) -> list[UpwardRow]:
-    """The district's rows (of `schools`, or all), as the schema's rows, in key order."""
+def district_rows(
+    conn: psycopg.Connection[Any],
+    schools: Sequence[str] = (),
+    first: date | None = None,
+    last: date | None = None,
+) -> list[UpwardRow]:
+    """The district's rows (of `schools`, or all; from `first` to `last`, or every day), in key order."""
+    where: list[sql.Composable] = []
+    params: list[Any] = []
+    if schools:
+        where.append(sql.SQL("school = ANY(%s)"))
+        params.append(list(schools))
+    for bound, op in ((first, ">="), (last, "<=")):
+        if bound is not None:
+            where.append(sql.SQL("date {} %s").format(sql.SQL(op)))
+            params.append(bound)
     query = sql.SQL("SELECT {} FROM upward {} ORDER BY school, date, service, room").format(
-        _COLUMNS, sql.SQL("WHERE school = ANY(%s)") if schools else sql.SQL("")
+        _COLUMNS, sql.SQL("WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL("")
     )
     found = []
-    for values in conn.execute(query, (list(schools),) if schools else ()).fetchall():
+    for values in conn.execute(query, params).fetchall():
         data = dict(zip(COLUMNS, values, strict=True))
         data["date"] = data["date"].isoformat()
         data["signed_at"] = data["signed_at"].isoformat() if data["signed_at"] else ""
         data["due_at"] = data["due_at"].isoformat() if data["due_at"] else ""
         found.append(UpwardRow(**{**data, "children": tuple(tuple(c) for c in data["children"])}))
     return found
+
+
+def received(conn: psycopg.Connection[Any]) -> dict[str, Any]:
+    """The latest `received_at` of each school's rows: when the district last heard from it."""
+    return dict(conn.execute("SELECT school, max(received_at) FROM upward GROUP BY school").fetchall())

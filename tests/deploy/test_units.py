@@ -47,8 +47,8 @@ def analyze(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_every_unit_is_here() -> None:
-    assert UNITS == ["rollcall-displays.service", "rollcall-edge.service", "rollcall-kiosk.service",
-                     "rollcall-server.service", "rollcall-student-kiosk.service"]  # fmt: skip
+    assert UNITS == ["rollcall-displays.service", "rollcall-district.service", "rollcall-edge.service",
+                     "rollcall-kiosk.service", "rollcall-server.service", "rollcall-student-kiosk.service"]  # fmt: skip
 
 
 @needs_analyze
@@ -172,7 +172,7 @@ def test_the_edge_unit_is_notify_with_a_watchdog_and_reaches_readers_by_device_c
 
 
 @needs_analyze
-@pytest.mark.parametrize("name", ["rollcall-edge.service", "rollcall-server.service"])
+@pytest.mark.parametrize("name", ["rollcall-edge.service", "rollcall-server.service", "rollcall-district.service"])
 def test_exposure_is_at_most_3(name: str, tmp_path: Path) -> None:
     result = analyze(
         "security", "--offline=true", "--no-pager", f"./{name}", cwd=runnable_copy(name, tmp_path).parent

@@ -75,7 +75,7 @@ async def test_a_week_built_in_the_page_refuses_a_staff_card_not_on_duty_at_a_ro
 
         assert "值班表已生成" in await page.locator("main").inner_text()
         problems = await page.locator("#rota-problems").inner_text()
-        assert "2026-11-30:evening r304 没有责任教师" in problems  # rota.check, shown in Chinese
+        assert "2026-11-30:晚自习 304教室 没有责任教师" in problems  # rota.check, in Chinese, by name
         monday = await page.locator("#rota-table tr[data-day='2026-11-30']").inner_text()
         assert "胡娜静" in monday and "金媛" not in monday
         await chromium.shot(page, "rota")

@@ -69,9 +69,10 @@ def with_snapshot(board: Board, snapshot: Snapshot) -> Board:
 def _cards_after_snapshot(board: Board, snapshot: Snapshot, same_log: bool) -> Cards:
     """The same log: the cards held, and the snapshot's events not seen yet (a reconnect keeps what a
     guard has not dealt with); another log (a re-imaged device): only what its snapshot shows."""
+    lines = snapshot.cards + snapshot.recent
     if not same_log:
-        return fold_cards(Cards(), snapshot.recent)
-    return fold_cards(Cards(board.cards, board.cards_set_aside), (line for line in snapshot.recent if line.seq > board.head_seq))
+        return fold_cards(Cards(), lines)
+    return fold_cards(Cards(board.cards, board.cards_set_aside), (line for line in lines if line.seq > board.head_seq))
 
 
 def _first_seq(lines: Sequence[FeedLine]) -> int:

@@ -168,6 +168,7 @@ class Snapshot:
     alerts: tuple[AlertRow, ...]
     recent: tuple[FeedLine, ...]
     readers: Mapping[str, str]
+    cards: tuple[FeedLine, ...] = ()  # today's problem-card events from before `recent` (tui/unresolved.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,15 +337,20 @@ def report_from_json(raw: Mapping[str, Any]) -> Report:
     return Report(session_from_json(summary), lists, _text(raw, "signer"), signers)
 
 
+def _lines(raw: Mapping[str, Any], name: str, lang: str) -> tuple[FeedLine, ...]:
+    events: Sequence[Mapping[str, Any]] = raw.get(name) or ()
+    views: Sequence[Mapping[str, Any] | None] = raw.get(f"{name}_views") or [None] * len(events)
+    return tuple(feed_line_from_json(e, v, lang) for e, v in zip(events, views, strict=False))
+
+
 def snapshot_from_json(raw: Mapping[str, Any], lang: str) -> Snapshot:
-    recent: Sequence[Mapping[str, Any]] = raw.get("recent") or ()
-    views: Sequence[Mapping[str, Any] | None] = raw.get("recent_views") or [None] * len(recent)
     return Snapshot(
         now=_when(_text(raw, "now")),
         epoch=_text(raw, "epoch"),
         head_seq=int(raw.get("head_seq") or 0),
         sessions=tuple(session_from_json(s) for s in raw.get("sessions") or ()),
         alerts=tuple(alert_from_json(a) for a in raw.get("alerts") or ()),
-        recent=tuple(feed_line_from_json(e, v, lang) for e, v in zip(recent, views, strict=False)),
+        recent=_lines(raw, "recent", lang),
         readers={str(k): str(v) for k, v in dict(raw.get("readers") or {}).items()},
+        cards=_lines(raw, "cards", lang),
     )

@@ -7,7 +7,7 @@ at most that long behind one.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from edge.core.codec import event_to_json, to_plain
@@ -76,7 +76,12 @@ def alert_lines(view: View, now: datetime) -> list[dict[str, Any]]:
 
 def snapshot(view: View, now: datetime, recent: int, lang: str = "zh") -> dict[str, Any]:
     head = view.store.head_seq()
-    events = list(view.store.events(after=max(head - recent, 0)))
+    first = max(head - recent, 0)
+    events = list(view.store.events(after=first))
+    # Today's problem cards from before the recent events: the console's list of unresolved cards is the
+    # day's, however many taps came since (a console started at 18:40 still lists a card of 18:02).
+    midnight = datetime.combine(now.date(), time(), now.tzinfo).isoformat()
+    cards = list(view.store.card_events(midnight, upto=first))
     return {
         "type": "snapshot",
         "now": now.isoformat(),
@@ -86,4 +91,6 @@ def snapshot(view: View, now: datetime, recent: int, lang: str = "zh") -> dict[s
         "alerts": alert_lines(view, now),
         "recent": [event_to_json(e) for e in events],
         "recent_views": [feed_view(e, view.school, lang) for e in events],
+        "cards": [event_to_json(e) for e in cards],
+        "cards_views": [feed_view(e, view.school, lang) for e in cards],
     }

@@ -34,7 +34,7 @@ from edge.core.codec import (
     school_from_datasets,
 )
 from edge.core.errors import DatasetRefused, StorageError, StorageFull, StoreError
-from edge.core.model import Event, School
+from edge.core.model import Event, Outcome, School
 from edge.core.projection import Projection
 from edge.web.audit import create_audit_table
 
@@ -84,6 +84,8 @@ def m002_audit(db: Database) -> None:
 # SQLite's primary result codes (an extended code's low byte): the disk is full, or an I/O call failed.
 SQLITE_IOERR, SQLITE_FULL = 10, 13
 _FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+CARD_OUTCOMES = tuple(o.value for o in (Outcome.UNKNOWN_CARD, Outcome.LOST_CARD, Outcome.CARD_ASSIGNED,
+                                        Outcome.CARD_DISMISSED, Outcome.CORRECTED))  # fmt: skip
 _IO_ERRNOS = (errno.EIO, errno.EROFS)
 # An I/O error with less than this free is the disk being full in disguise: SQLite says "disk I/O
 # error", not "full", when it cannot grow the WAL index (-shm) of a database it opens on a full disk.
@@ -240,6 +242,18 @@ class Store:
             sql += " LIMIT ?"
             params.append(limit)
         cursor = self.db.execute(sql, params)
+        columns = [c[0] for c in cursor.description]
+        for values in cursor:
+            yield event_from_row(dict(zip(columns, values, strict=True)))
+
+    def card_events(self, since: str, upto: int) -> Iterator[Event]:
+        """The events from `since` (an ISO instant) up to seq `upto` that open or deal with a problem card:
+        unknown and lost cards tapped, cards given or dismissed, corrections (one may take those back).
+        A day's worth, read when a console connects, so its list of unresolved cards is the whole day's."""
+        cursor = self.db.execute(
+            "SELECT * FROM events WHERE seq <= ? AND at >= ? AND outcome IN (?, ?, ?, ?, ?) ORDER BY seq",
+            [upto, since, *CARD_OUTCOMES],
+        )
         columns = [c[0] for c in cursor.description]
         for values in cursor:
             yield event_from_row(dict(zip(columns, values, strict=True)))

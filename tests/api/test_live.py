@@ -117,3 +117,30 @@ async def test_a_client_that_never_reads_does_not_slow_taps_and_is_told_to_resna
             received += await loop.sock_recv(sock, 65536)
     assert device.client.app[LIVE].resnapshots == 1
     sock.close()
+
+
+async def test_a_console_that_connects_late_gets_the_days_problem_cards_from_before_its_recent_events(
+    device: Device,
+) -> None:
+    """An unknown card at the gate, then more taps than a snapshot's recent window: the snapshot still
+    carries that card's tap (and a dismissed card's tap with its dismissal), so the console's list of
+    unresolved cards is the whole day's."""
+    clock = device.service.clock
+    for uid in ("DEAD0001", "DEAD0002"):
+        await device.service.handle(CardRead("gate-in", uid, clock.now(), clock.monotonic()))
+    dismissed = await device.client.post("/api/v1/actions", headers=auth("guard"),
+                                         json={"type": "dismiss_card", "uid": "DEAD0002", "reason": "test card"})  # fmt: skip
+    assert dismissed.status == 201, await dismissed.text()
+    students = device.evening_students()
+    for student in students[: OPTIONS.live_recent + 5]:
+        await tap(device, student)
+
+    ws = await device.client.ws_connect("/api/v1/live?lang=zh", headers=auth("guard"))
+    snapshot = await ws.receive_json()
+    await ws.close()
+
+    recent = {e["seq"] for e in snapshot["recent"]}
+    cards = [(e["card_uid"], e["outcome"]) for e in snapshot["cards"]]
+    assert len(recent) == OPTIONS.live_recent and not recent & {e["seq"] for e in snapshot["cards"]}
+    assert cards == [("DEAD0001", "unknown_card"), ("DEAD0002", "unknown_card"), ("DEAD0002", "card_dismissed")]
+    assert len(snapshot["cards_views"]) == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -105,3 +106,13 @@ def test_stream_messages_parse_and_an_older_server_without_views_still_reads() -
     assert viewed is not None and not isinstance(viewed, Snapshot) and (viewed.name, viewed.class_name) == ("张三", "三年级2班")
     snap = parse({"type": "snapshot", "epoch": "e", "head_seq": 2, "recent": [event(1), event(2)], "sessions": []}, "zh")
     assert isinstance(snap, Snapshot) and [x.seq for x in snap.recent] == [1, 2]
+
+
+def test_a_console_started_late_lists_the_days_problem_cards_from_before_its_recent_events() -> None:
+    """Snapshot `cards`: an unknown card at seq 3 and a dismissed one (5, dismissed at 6), then 100 taps."""
+    cards = (line(3, outcome="unknown_card", card_uid="DEAD0003"), line(5, outcome="unknown_card", card_uid="DEAD0005"),
+             line(6, kind="dismiss_card", outcome="card_dismissed", card_uid="DEAD0005", uuid="u6"))  # fmt: skip
+    late = Snapshot(START, "e1", 106, (), (), tuple(line(n) for n in range(57, 107)), {"gate-in": "up"}, cards)
+    board = with_snapshot(Board(), late)
+    assert [c.uid for c in board.cards] == ["DEAD0003"]
+    assert with_snapshot(Board(), replace(late, cards=())).cards == ()  # what a console saw before

@@ -51,7 +51,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 30, 18, 20, tzinfo=TZ)  # a Monday, five minutes into evening study
 MiB = 1024 * 1024
 DISK = 8 * MiB
-WAIT = 8.0  # s: a hang guard only, never slept
+WAIT = 30.0  # s: a hang guard only, never slept (a loaded 2-core CI machine took more than 8)
 TOKENS = {role: f"full-disk-token-for-{role}-0123456789" for role in ("server", "guard", "admin", "sim")}
 
 

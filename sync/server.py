@@ -110,6 +110,7 @@ class SchoolServer:
 
     async def open(self) -> None:
         config = self.config
+        config.data_dir.mkdir(parents=True, exist_ok=True)  # health reads its disk, on either store
         await self.writer.open(lambda: ServerStore.open(config.store, config.timezone))
         await self.view.open(lambda: SchoolView(config.store, config.timezone).open())
         # One session for the process; a connection per device at a time is all a puller needs, plus

@@ -1,5 +1,8 @@
 """Fixtures for the office's pages: the real school server (its app, store and view) with the sample school,
-an account for each role, and a browser-like client that keeps its cookies and reads each form's CSRF token."""
+an account for each role, and a browser-like client that keeps its cookies and reads each form's CSRF token.
+
+A module marked `pytest.mark.usefixtures("backend")` runs each test on SQLite and on PostgreSQL
+(`tests.sync.conftest.backend`): the `office` fixture's store is the one `server_config` names."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from sync.office.accounts import User
 from sync.server import SchoolServer
 from sync.store import ServerStore
 from tests.api.conftest import school
-from tests.sync.conftest import EVENING, TZ, server_config
+from tests.sync.conftest import EVENING, TZ, backend, server_config
 
 PASSWORD = "correct horse battery"
 CLASS_A, CLASS_B = "一年级1班", "一年级2班"
@@ -37,7 +40,10 @@ USERS = (
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-def seed_store(path: Path, users: tuple[User, ...] = USERS) -> None:
+__all__ = ["backend"]  # the fixture, for this folder's modules
+
+
+def seed_store(path: Path | str, users: tuple[User, ...] = USERS) -> None:
     """The sample school's datasets and an account for each role, written as `rollcall server` would."""
     store = ServerStore.open(path, TZ)
     try:
@@ -95,9 +101,12 @@ class Office:
 
 
 @pytest.fixture
-async def office(tmp_path: Path) -> AsyncIterator[Office]:
+async def office(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Office]:
+    if "backend" in request.fixturenames:  # set up first, so that `server_config` names its store
+        backend = request.getfixturevalue("backend")
     config = server_config(tmp_path / "server", [])
-    seed_store(config.database)
+    assert config.store_url.startswith("postgresql://") == ("backend" in request.fixturenames and backend == "postgresql")
+    seed_store(config.store)
     clock = SimClock(EVENING)
     school_server = SchoolServer(config, clock)
     server = TestServer(create_app(config, school_server, ServerOptions(run_workers=False)))

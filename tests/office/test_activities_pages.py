@@ -20,6 +20,8 @@ from tests.office.conftest import CLASS_B, PASSWORD, Office
 from tests.office.test_pages import audit_rows
 from tests.sync.conftest import EVENING
 
+pytestmark = pytest.mark.usefixtures("backend")  # each test on SQLite and on PostgreSQL (tests.pgstore)
+
 # Monday 2026-11-30 is in week 49 of the sample school's term 2026-09-01 – 2027-01-20.
 CALLIGRAPHY = {"name": "书法组", "room_id": "r301", "teacher_id": "t01", "students": []}  # 胡娜静 (duty301)
 PAINTING = {"name": "绘画组", "room_id": "art", "teacher_id": "t02", "students": []}  # 王慧佳

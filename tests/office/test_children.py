@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+
+import pytest
 
 from sync import datasets
+from tests import pgstore
 from tests.api.conftest import school
 from tests.office.conftest import CLASS_A, Office
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test on SQLite and on PostgreSQL (tests.pgstore)
 
 CHILD = next(s for s in sorted(school().students.values(), key=lambda s: s.id) if s.class_name == CLASS_A)
 OTHER = next(s for s in school().students.values() if s.class_name == "一年级2班")
@@ -53,16 +57,11 @@ async def test_export_then_delete_on_request(office: Office) -> None:
     assert CHILD.id not in {s["id"] for s in now["students"]}  # type: ignore[attr-defined]
     assert all(CHILD.id not in g["children"] for g in now["guardians"])  # type: ignore[attr-defined]
     assert all(c["holder_id"] != CHILD.id for c in now["cards"])  # type: ignore[attr-defined]
-    with sqlite3.connect(office.school.config.database) as conn:
-        assert (
-            conn.execute(
-                "SELECT COUNT(*) FROM office_applications WHERE student_id = ?", [CHILD.id]
-            ).fetchone()[0]
-            == 0
-        )
-        rows = [
-            json.loads(w) for (w,) in conn.execute("SELECT what FROM audit WHERE what LIKE '%deleted_child%'")
-        ]
+    assert pgstore.rows(
+        office.school.config.store, "SELECT COUNT(*) FROM office_applications WHERE student_id = ?", [CHILD.id]
+    ) == [(0,)]
+    audit = "SELECT what FROM audit WHERE what LIKE '%deleted_child%'"
+    rows = [json.loads(w) for (w,) in pgstore.rows(office.school.config.store, audit)]
     assert rows == [{"deleted_child": CHILD.id, "requested_by": "张敏", "reason": "转学",
                      "removed": {"applications": 1, "leave_recorded": 0, "events": 0},
                      "versions": rows[0]["versions"]}]  # fmt: skip

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
+
+import pytest
 
 from sync import datasets
+from tests import pgstore
 from tests.api.conftest import school
 from tests.office.conftest import CLASS_A, Browser, Office
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test on SQLite and on PostgreSQL (tests.pgstore)
 
 PUPILS = sorted((s for s in school().students.values() if s.class_name == CLASS_A), key=lambda s: s.id)
 CONSENT = {"consent_by": "张敏", "consent_relation": "母亲", "consent_on": "2026-11-28"}
@@ -68,8 +72,9 @@ async def test_moves_rooms_capacity_and_withdrawal(office: Office) -> None:
         ("r303", "2026-12-01", "2027-01-20")
     }
     assert [e for e in await enrolments(office) if e["service_id"] != "clubs"] == before  # the rest stay
-    with sqlite3.connect(office.school.config.database) as conn:
-        assert {s for (s,) in conn.execute("SELECT state FROM office_applications")} == {"arranged"}
+    assert {s for (s,) in pgstore.rows(office.school.config.store, "SELECT state FROM office_applications")} == {
+        "arranged"
+    }
     # A family withdraws; the next confirmation drops her enrolment and keeps the others.
     await teacher.get(f"/office/applications/{ids[0]}")
     await teacher.post(f"/office/applications/{ids[0]}/step", {"action": "withdraw", "reason": "搬家"})

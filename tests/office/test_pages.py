@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -14,8 +13,11 @@ import pytest
 
 from sync import datasets
 from sync.office.applications import ARRANGED, CLASS_REVIEWED, RETURNED, SCHOOL_REVIEWED, SUBMITTED, WITHDRAWN
+from tests import pgstore
 from tests.api.conftest import school
 from tests.office.conftest import CLASS_A, USERS, Office
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test on SQLite and on PostgreSQL (tests.pgstore)
 
 # A child of class A and one of class B, from the sample school.
 CHILD_A = next(s for s in school().students.values() if s.class_name == CLASS_A)
@@ -23,14 +25,11 @@ CHILD_B = next(s for s in school().students.values() if s.class_name == "一年�
 
 
 def audit_rows(office: Office) -> list[dict[str, str]]:
-    with sqlite3.connect(office.school.config.database) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(r) for r in conn.execute("SELECT * FROM audit ORDER BY id")]
+    return pgstore.dicts(office.school.config.store, "SELECT * FROM audit ORDER BY id")
 
 
 def states(office: Office) -> dict[int, str]:
-    with sqlite3.connect(office.school.config.database) as conn:
-        return dict(conn.execute("SELECT id, state FROM office_applications"))
+    return dict(pgstore.rows(office.school.config.store, "SELECT id, state FROM office_applications"))
 
 
 async def test_every_role_signs_in_and_sees_its_own_menu(office: Office) -> None:

@@ -4,11 +4,14 @@ everyone signed in may look, a post without CSRF is 403."""
 
 from __future__ import annotations
 
-import sqlite3
+import pytest
 
+from tests import pgstore
 from tests.office.conftest import Office
 from tests.office.test_pages import audit_rows
 from tests.office.test_uploads_more import held
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test on SQLite and on PostgreSQL (tests.pgstore)
 
 WEEK = ("2026-11-30", "2026-12-04")  # Monday to Friday of the sample evening's week
 TEACHERS = {"r301": "t01", "r302": "t02", "r303": "t03", "r304": "t04"}
@@ -85,8 +88,7 @@ async def test_swap_and_cover_are_new_versions_and_kept_in_the_history(office: O
     posts = {(r["day"], r["room_id"]): (r["staff_id"], r["covers"]) for r in rows if r["room_id"]}
     assert posts[("2026-11-30", "r301")] == ("t02", "") and posts[("2026-11-30", "r302")] == ("t01", "")
     assert posts[("2026-12-01", "r303")] == ("t01", "t03")
-    with sqlite3.connect(office.school.config.database) as conn:
-        actions = [a for (a,) in conn.execute("SELECT action FROM office_rota ORDER BY id")]
+    actions = [a for (a,) in pgstore.rows(office.school.config.store, "SELECT action FROM office_rota ORDER BY id")]
     assert actions == ["build", "swap", "cover"]
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+
+import pytest
 
 from edge.core.codec import school_from_datasets
 from edge.core.pins import pin_matches
 from edge.files import settings
 from sync import datasets
+from tests import pgstore
 from tests.office.conftest import Office
 from tests.office.test_pages import audit_rows
 from tests.office.test_uploads_more import held, upload_form
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test on SQLite and on PostgreSQL (tests.pgstore)
 
 PIN = "73915284"  # 8 digits nothing else in the sample holds
 
@@ -39,10 +43,9 @@ async def test_a_pin_set_by_the_office_reaches_the_device_as_a_hash_only(office:
     assert stored.startswith("pbkdf2_sha256$") and pin_matches(PIN, stored)
     body = await push_body(office)
     assert PIN.encode() not in body and stored.encode() in body
-    with sqlite3.connect(office.school.config.database) as conn:
-        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
-            for row in conn.execute(f"SELECT * FROM {table}"):  # noqa: S608 - names from sqlite_master
-                assert PIN not in repr(row), table
+    for table in pgstore.tables(office.school.config.store):
+        for row in pgstore.rows(office.school.config.store, f"SELECT * FROM {table}"):  # noqa: S608 - table names
+            assert PIN not in repr(row), table
     assert any(json.loads(r["what"]).get("pin_set") == "t01" for r in audit_rows(office))
     # On the device: the pushed rows are the staff dataset, and the PIN signs with them.
     school = school_from_datasets({"staff": json.loads(body)["rows"]})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 from datetime import date, time
 from pathlib import Path
 from typing import Any
@@ -22,24 +21,26 @@ from hypothesis import strategies as st
 from edge.core.model import CardKind, Dismissal, StaffRole
 from edge.files import settings
 from edge.files.tabular import RosterError, write_table
+from tests import pgstore
 from tests.api.conftest import school
 from tests.office.conftest import Office
 from tests.office.test_pages import audit_rows
 
+pytestmark = pytest.mark.usefixtures("backend")  # each test on SQLite and on PostgreSQL (tests.pgstore)
+
 
 def held(office: Office) -> dict[str, tuple[int, Any]]:
     """Each dataset's latest version and rows, read from the server's database."""
-    with sqlite3.connect(office.school.config.database) as conn:
-        rows = conn.execute(
-            "SELECT name, version, body FROM dataset_versions v "
-            "WHERE version = (SELECT MAX(version) FROM dataset_versions WHERE name = v.name)"
-        ).fetchall()
+    rows = pgstore.rows(
+        office.school.config.store,
+        "SELECT name, version, body FROM dataset_versions v "
+        "WHERE version = (SELECT MAX(version) FROM dataset_versions WHERE name = v.name)",
+    )
     return {name: (version, json.loads(body)) for name, version, body in rows}
 
 
 def capacities(office: Office) -> dict[str, int]:
-    with sqlite3.connect(office.school.config.database) as conn:
-        return dict(conn.execute("SELECT room_id, capacity FROM office_rooms").fetchall())
+    return dict(pgstore.rows(office.school.config.store, "SELECT room_id, capacity FROM office_rooms"))
 
 
 def upload_form(csrf: str, kind: str, name: str, data: bytes) -> aiohttp.FormData:

@@ -10,6 +10,8 @@ from tests.office.conftest import Office
 from tests.office.test_pages import audit_rows
 from tests.office.test_uploads_more import held, send
 
+pytestmark = pytest.mark.usefixtures("backend")  # each test on SQLite and on PostgreSQL (tests.pgstore)
+
 ROSTER = (
     "学号,姓名,性别,年级,班级,家长姓名,联系电话\n"
     "s0001,李一诺,女,1,一年级1班,李建国,13800000001\n"

@@ -1,10 +1,15 @@
-"""Fixtures for the school server's tests: real edge devices and the real server on loopback, real SQLite files.
+"""Fixtures for the school server's tests: real edge devices and the real server on loopback, its store on either back end.
 
 An `Edge` is the device's own application (`edge.api.create_app`) served by aiohttp on a fixed
 loopback port, so it can be stopped and started again at the same address mid-pull. The server
 runs in the test's process (`sync.app.create_app` under aiohttp's `TestServer`), with a
 simulated clock set to the sample school's evening and short timeouts, so faults are found and
 retried in tens of milliseconds.
+
+The server's store is a real SQLite file, or a real PostgreSQL database (`tests.pgstore`): a
+module that marks its tests `pytest.mark.usefixtures("backend")` runs each on both, and
+`server_config` and the helpers that read the store (`server_held`, `Running.count`) follow the
+fixture's choice.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import inspect
 import sqlite3
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -40,6 +45,7 @@ from hardware.reads import CardRead
 from sync.app import ServerOptions, create_app
 from sync.config import ServerConfig, parse_server_config
 from sync.server import SchoolServer
+from tests import pgstore
 from tests.api.conftest import START, TOKENS, config_for, school
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -53,6 +59,26 @@ FAST_PULL = {"batch": 200, "wait": 0.5, "timeout": 1.0, "backoff_first": 0.02, "
              "offline_after": 30.0, "health_every": 60.0}  # fmt: skip
 
 Key = tuple[str, str, int, str]  # (device, epoch, seq, uuid)
+STORE = {"url": ""}  # the PostgreSQL store of the test under way (`backend`); "" = SQLite in data_dir
+
+
+def store_target(folder: Path) -> Path | str:
+    """The store a test opens itself: the `backend` fixture's PostgreSQL database, or a SQLite file in `folder`."""
+    return STORE["url"] or folder / "server.sqlite3"
+
+
+@pytest.fixture(params=pgstore.BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The test once on SQLite and once on a fresh PostgreSQL database (which `server_config` then names)."""
+    if request.param == "sqlite":
+        yield "sqlite"
+        return
+    with pgstore.database() as url:
+        STORE["url"] = url
+        try:
+            yield "postgresql"
+        finally:
+            STORE["url"] = ""
 
 
 class Edge:
@@ -191,6 +217,8 @@ def server_config(folder: Path, edges: Iterable[tuple[str, str]], notify: list[d
         ],  # fmt: skip
         "notify": notify or [],
     }
+    if STORE["url"]:
+        raw["store"] = {"url": STORE["url"]}
     return parse_server_config(raw, "server.toml")
 
 
@@ -201,13 +229,12 @@ class Running:
     config: ServerConfig
 
     def held(self) -> set[Key]:
-        return server_held(self.config.database)
+        return server_held(self.config.store)
 
     def count(self, devices: Iterable[str]) -> int:
         names = sorted(devices)
-        with sqlite3.connect(f"file:{self.config.database}?mode=ro", uri=True) as conn:
-            sql = f"SELECT COUNT(*) FROM events WHERE device IN ({', '.join('?' * len(names))})"  # noqa: S608
-            return int(conn.execute(sql, names).fetchone()[0])
+        sql = f"SELECT COUNT(*) FROM events WHERE device IN ({', '.join('?' * len(names))})"  # noqa: S608
+        return int(pgstore.rows(self.config.store, sql, names)[0][0])
 
     async def get(self, path: str, role: str = "admin") -> tuple[int, Any]:
         response = await self.client.get(path, headers=auth(role))
@@ -219,9 +246,9 @@ def auth(role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {SERVER_TOKENS[role]}"}
 
 
-def server_held(database: Path) -> set[Key]:
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
-        return {(d, e, s, u) for d, e, s, u in conn.execute("SELECT device, epoch, seq, uuid FROM events")}
+def server_held(store: Path | str) -> set[Key]:
+    """What the server's store holds (either back end)."""
+    return {(d, e, s, u) for d, e, s, u in pgstore.rows(store, "SELECT device, epoch, seq, uuid FROM events")}
 
 
 async def start_server(config: ServerConfig, clock: SimClock | None = None, seed: int = 7,

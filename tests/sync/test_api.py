@@ -28,6 +28,8 @@ from tests.sync.conftest import (
     start_server,
 )
 
+pytestmark = pytest.mark.usefixtures("backend")  # each test on SQLite and on PostgreSQL (tests.pgstore)
+
 
 @dataclass
 class Setup:

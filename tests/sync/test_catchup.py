@@ -6,8 +6,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.faultproxy import FaultProxy, Faults
 from tests.sync.conftest import EVENING, Edge, caught_up, eventually, fill, server_config, start_server
+
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite and on PostgreSQL (tests.pgstore)
 
 WEEK = 7 * 2000 * 4
 

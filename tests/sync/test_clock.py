@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from edge.core.codec import event_to_json
 from edge.core.model import Event, EventKind, Outcome
 from hardware.clock import SimClock
@@ -26,7 +28,7 @@ from sync.clock import (
 from sync.page import Page
 from sync.store import Batch, ServerStore
 from sync.view import SchoolView
-from tests.sync.conftest import EVENING, TZ, Edge, eventually, server_config, start_server
+from tests.sync.conftest import EVENING, TZ, Edge, eventually, server_config, start_server, store_target
 
 NOW = EVENING + timedelta(hours=1)
 
@@ -84,8 +86,9 @@ def _rows(store: ServerStore) -> dict[int, Stored]:
     return {seq: Stored(flag, at, rebased, day) for seq, flag, at, rebased, day in rows}
 
 
+@pytest.mark.usefixtures("backend")
 def test_untrusted_events_are_rebased_when_an_anchor_for_their_boot_arrives(tmp_path: Path) -> None:
-    store = ServerStore.open(tmp_path / "server.sqlite3", TZ)
+    store = ServerStore.open(store_target(tmp_path), TZ)
     store.switch_epoch("gate-1", "e1", 0, NOW)
     wrong = datetime(2025, 1, 1, 8, 0, tzinfo=TZ)  # fake-hwclock's idea of now, right after boot
     taps = [_event(1, wrong, 60 * 10**9, False), _event(2, wrong + timedelta(seconds=30), 90 * 10**9, False)]
@@ -109,8 +112,9 @@ def test_untrusted_events_are_rebased_when_an_anchor_for_their_boot_arrives(tmp_
     store.close()
 
 
+@pytest.mark.usefixtures("backend")
 def test_a_far_future_stamp_is_flagged_and_kept_off_every_real_day(tmp_path: Path) -> None:
-    store = ServerStore.open(tmp_path / "server.sqlite3", TZ)
+    store = ServerStore.open(store_target(tmp_path), TZ)
     store.switch_epoch("gate-1", "e1", 0, NOW)
     future = datetime(2098, 1, 1, tzinfo=TZ)  # a dead battery's year, claimed trusted by a confused clock
     ingested = store.ingest("gate-1", Batch(0, _page([_event(1, future, 5, True, boot="unknown")])), NOW)
@@ -135,6 +139,7 @@ class WrongClockBoot:
         return False
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_device_with_a_wrong_clock_has_its_taps_rebased_within_a_second(tmp_path: Path) -> None:
     edge = await Edge(tmp_path / "edge").start(boot=WrongClockBoot())
     tapped = await edge.tap(3)  # the device says 18:20 on 2026-11-30; the real time is the server's
@@ -145,11 +150,11 @@ async def test_a_device_with_a_wrong_clock_has_its_taps_rebased_within_a_second(
         await eventually(lambda: len(running.held()) == 3)
 
         def placed() -> bool:
-            return {row.flag for row in _rows_of(running.config.database).values()} == {REBASED}
+            return {row.flag for row in _rows_of(running.config.store).values()} == {REBASED}
 
         await eventually(placed, what="the three taps re-based")
         for event, when in zip(tapped, real, strict=True):
-            row = _rows_of(running.config.database)[event.seq]
+            row = _rows_of(running.config.store)[event.seq]
             assert row.at == event.at.isoformat()
             assert abs(datetime.fromisoformat(row.rebased_at) - when) < timedelta(seconds=1)
         _, health = await running.get("/api/v1/health")
@@ -159,7 +164,7 @@ async def test_a_device_with_a_wrong_clock_has_its_taps_rebased_within_a_second(
         await edge.stop()
 
 
-def _rows_of(database: Path) -> dict[int, Stored]:
+def _rows_of(database: Path | str) -> dict[int, Stored]:
     store = ServerStore.open(database, TZ)
     try:
         return _rows(store)

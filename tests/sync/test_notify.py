@@ -36,6 +36,8 @@ from tests.sync.conftest import (
     start_server,
 )
 
+pytestmark = pytest.mark.usefixtures("backend")  # each test on SQLite and on PostgreSQL (tests.pgstore)
+
 SECRET = "SEC0123456789abcdef"
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+from tests import pgstore
 from tests.sync.conftest import EVENING, Edge, caught_up, eventually, fill, server_config, start_server
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test on SQLite and on PostgreSQL (tests.pgstore)
 
 
 async def test_the_server_holds_exactly_the_devices_events_and_hears_new_taps_at_once(
@@ -113,8 +118,7 @@ async def test_a_reimaged_device_is_a_new_stream_without_collisions(tmp_path: Pa
         _, body = await running.get("/api/v1/health")
         alarms = [a for a in body["alarms"] if a["kind"] == "new_epoch"]
         assert alarms == []  # resolved at once: nothing of the old epoch was lost
-        with sqlite3.connect(running.config.database) as conn:
-            (detail,) = conn.execute("SELECT detail FROM alarms WHERE kind = 'new_epoch'").fetchone()
+        ((detail,),) = pgstore.rows(running.config.store, "SELECT detail FROM alarms WHERE kind = 'new_epoch'")
         assert '"lost": 0' in detail and old_epoch in detail
         await second.stop()
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 
 from sync.page import Page, PageError, parse_page, problem
 from sync.store import Batch, CursorMoved, Divergent, ServerStore
+from tests import pgstore
 from tests.sync.conftest import EVENING, TZ
 from tests.sync.test_clock import _event
 
@@ -22,11 +24,14 @@ def page(first: int, last: int, uuid: str = "u", head: int | None = None) -> Pag
     return Page("e1", head or last, last, (head or last) > last, events)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> ServerStore:
-    found = ServerStore.open(tmp_path / "server.sqlite3", TZ)
-    found.switch_epoch("gate-1", "e1", 0, NOW)
-    return found
+@pytest.fixture(params=pgstore.BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerStore]:
+    """The store on SQLite, and on a fresh PostgreSQL database (`tests.pgstore`)."""
+    with pgstore.target(request.param, tmp_path) as target:
+        found = ServerStore.open(target, TZ)
+        found.switch_epoch("gate-1", "e1", 0, NOW)
+        yield found
+        found.close()
 
 
 def held(store: ServerStore) -> list[tuple[int, str]]:

@@ -32,6 +32,8 @@ from tests.sync.conftest import (
     start_server,
 )
 
+pytestmark = pytest.mark.usefixtures("backend")  # each test on SQLite and on PostgreSQL (tests.pgstore)
+
 SESSION = "2026-11-30.evening.r301"
 
 

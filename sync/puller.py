@@ -35,6 +35,7 @@ from hardware.clock import Clock
 from sync.backoff import Backoff
 from sync.clock import Anchor, anchor_from_pull, to_ns
 from sync.config import DeviceConfig, PullConfig
+from sync.db import Unavailable
 from sync.owner import Owner
 from sync.page import Page, PageError, Problem, parse_envelope, parse_page, problem
 from sync.status import DeviceStatus
@@ -87,7 +88,10 @@ def take(
 
 
 # What a failed pull may raise; anything else is a bug and ends the server (it is logged).
-PULL_ERRORS = (aiohttp.ClientError, TimeoutError, PageError, DeviceRefused, CursorMoved, json.JSONDecodeError)
+# Unavailable: the store's PostgreSQL unreachable; the page was not stored, the cursor did not move, so the
+# pull is retried from it with backoff like any other failed pull (nothing acknowledged is lost).
+PULL_ERRORS = (aiohttp.ClientError, TimeoutError, PageError, DeviceRefused, CursorMoved, Unavailable,
+               json.JSONDecodeError)  # fmt: skip
 
 
 class Puller:

@@ -9,7 +9,6 @@ token and throttle are reused as they are.
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -27,7 +26,7 @@ from sync.district.config import DistrictConfig
 from sync.district.figures import percent
 from sync.district.pulling import PullStatus
 from sync.office.throttle import Throttle
-from sync.office.web import Refused
+from sync.office.web import Refused, private, same
 
 log = logging.getLogger("rollcall.district")
 
@@ -75,10 +74,7 @@ async def district_middleware(request: web.Request, handler: Handler) -> web.Str
         )
     if "lang" in request.query:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/", samesite="Strict")
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
-    return response
+    return private(response)
 
 
 async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -101,9 +97,6 @@ async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse
             raise Refused(403, "office.csrf")
     return await handler(request)
 
-
-def same(given: str, expected: str) -> bool:
-    return bool(given) and bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
 
 
 def render(

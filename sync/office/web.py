@@ -79,7 +79,12 @@ async def office_middleware(request: web.Request, handler: Handler) -> web.Strea
                           status=refused.status)  # fmt: skip
     if "lang" in request.query:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path=PREFIX, samesite="Strict")
-    response.headers.setdefault("Cache-Control", "no-store")  # pages name children: never kept by a browser
+    return private(response)
+
+
+def private(response: web.StreamResponse) -> web.StreamResponse:
+    """A page that names children (or schools' figures): never kept by a browser, never framed."""
+    response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
     return response
@@ -89,7 +94,7 @@ async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse
     if request.path.startswith(PUBLIC):
         if request.method == "POST":
             form = request[FORM] = await request.post()
-            if not _same(str(form.get("csrf", "")), request.cookies.get(LOGIN_COOKIE, "")):
+            if not same(str(form.get("csrf", "")), request.cookies.get(LOGIN_COOKIE, "")):
                 raise Refused(403, "office.csrf")
         return await handler(request)
     school = request.app[SCHOOL]
@@ -105,12 +110,12 @@ async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse
     request[IDENTITY] = Identity(found.user.role, found.user.username)
     if request.method == "POST":
         form = request[FORM] = await request.post()
-        if not _same(str(form.get("csrf", "")), found.csrf):
+        if not same(str(form.get("csrf", "")), found.csrf):
             raise Refused(403, "office.csrf")
     return await handler(request)
 
 
-def _same(given: str, expected: str) -> bool:
+def same(given: str, expected: str) -> bool:
     return bool(given) and bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
 
 

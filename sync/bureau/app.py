@@ -13,8 +13,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp_jinja2
-import jinja2
 import psycopg
 from aiohttp import web
 
@@ -28,6 +26,7 @@ from sync.district import replication
 from sync.district.config import DistrictConfig
 from sync.district.pulling import PullStatus, pull_forever
 from sync.office.throttle import Throttle
+from sync.office.web import setup_templates
 
 HERE = Path(__file__).parent
 OFFICE_STATIC = HERE.parent / "office" / "static"
@@ -53,14 +52,7 @@ def create_district_app(
     app[CONFIG], app[CLOCK] = config, clock
     app[SESSIONS], app[THROTTLE], app[PULLS] = Sessions(config.users), Throttle(clock.monotonic), PullStatus()
     app[STOPPING], app[HALT], app[FAILURES] = asyncio.Event(), asyncio.Event(), []
-    aiohttp_jinja2.setup(
-        app,
-        loader=jinja2.FileSystemLoader(HERE / "templates"),
-        autoescape=jinja2.select_autoescape(default=True),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    setup_templates(app, HERE / "templates")
     for family in FAMILIES:
         for method, path, handler in family.ROUTES:
             app.router.add_route(method, path, handler)

@@ -26,13 +26,12 @@ from sync.district.config import DistrictConfig
 from sync.district.figures import percent
 from sync.district.pulling import PullStatus
 from sync.office.throttle import Throttle
-from sync.office.web import Refused, private, same
+from sync.office.web import LANG_COOKIE, Refused, page_lang, private, same
 
 log = logging.getLogger("rollcall.district")
 
 COOKIE = "rollcall_district"
 LOGIN_COOKIE = "rollcall_district_login"  # the sign-in form's CSRF token, before there is a session
-LANG_COOKIE = "rollcall_lang"
 # The browser's own request for /favicon.ico must not be sent to sign in: that page would set a new
 # sign-in token under the form the user is filling in, and her post would be refused as stale.
 PUBLIC = ("/login", "/static/", "/favicon.ico")
@@ -50,18 +49,13 @@ FORM: web.RequestKey[MultiDictProxy[Any]] = web.RequestKey("district_form")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _lang(request: web.Request) -> str:
-    asked = request.query.get("lang") or request.cookies.get(LANG_COOKIE, "")
-    return "en" if asked.lower().startswith("en") else "zh"
-
-
 def text(request: web.Request, key: str, **params: object) -> str:
     return t(key, request.get(LANG, "zh"), **params)
 
 
 @web.middleware
 async def district_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request[LANG] = lang = _lang(request)
+    request[LANG] = lang = page_lang(request)
     try:
         response = await _guarded(request, handler)
     except Refused as refused:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 
 from sync.api.keys import SCHOOL
@@ -30,7 +28,7 @@ from sync.office import (
     pages_uploads,
 )
 from sync.office.throttle import Throttle
-from sync.office.web import THROTTLE, office_middleware
+from sync.office.web import THROTTLE, office_middleware, setup_templates
 from sync.server import SchoolServer
 
 HERE = Path(__file__).parent
@@ -44,14 +42,7 @@ def create_office_app(school: SchoolServer, throttle: Throttle | None = None) ->
     app[SCHOOL] = school
     app[pages_formation.PROPOSALS] = pages_formation.Proposals()
     app[THROTTLE] = throttle or Throttle(school.clock.monotonic)  # the simulated clock's, in drills and tests
-    aiohttp_jinja2.setup(
-        app,
-        loader=jinja2.FileSystemLoader(HERE / "templates"),
-        autoescape=jinja2.select_autoescape(default=True),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    setup_templates(app, HERE / "templates")
     for family in FAMILIES:
         for method, path, handler in family.ROUTES:
             app.router.add_route(method, path, handler)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp_jinja2
+import jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
 
@@ -64,14 +66,27 @@ def text(request: web.Request, key: str, **params: object) -> str:
     return t(key, request.get(LANG, "zh"), **params)
 
 
-def _lang(request: web.Request) -> str:
+def page_lang(request: web.Request) -> str:
+    """The reader's language: `?lang=` (then remembered in a cookie), else the cookie's, else Chinese."""
     asked = request.query.get("lang") or request.cookies.get(LANG_COOKIE, "")
     return "en" if asked.lower().startswith("en") else "zh"
 
 
+def setup_templates(app: web.Application, folder: Path) -> None:
+    """Jinja2 pages from `folder`: autoescaped, and a name a template lacks is an error, not a blank."""
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
 @web.middleware
 async def office_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request[LANG] = lang = _lang(request)
+    request[LANG] = lang = page_lang(request)
     try:
         response = await _guarded(request, handler)
     except Refused as refused:

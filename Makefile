@@ -36,6 +36,7 @@ test-dates: $(READY)
 bench: $(READY)  ## benchmarks, each beside its reference measured in the same run
 	$(BIN)/python -m tests.bench $(ARGS)
 	$(BIN)/python -m tests.bench_district $(ARGS)
+	$(BIN)/python -m tests.bench_pgstore $(ARGS)
 
 bundle: $(READY)  ## wheels for an offline install (needs PyPI): make bundle ARGS="--arch aarch64"
 	$(BIN)/python systemd/bundle.py --out dist/bundle $(ARGS)

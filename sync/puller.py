@@ -118,21 +118,23 @@ class Puller:
 
     async def run(self) -> None:
         while True:
-            cursor = await self.writer.run(lambda store: store.cursor(self.device.id))
-            if cursor is not None and cursor.stopped:
-                self.status.state, self.status.epoch, self.status.after = (
-                    "stopped",
-                    cursor.epoch,
-                    cursor.after,
-                )
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(RESUME_CHECK):
-                        await self.resumed.wait()
-                self.resumed.clear()
-                continue
-            if cursor is not None:  # what the store holds, before any answer (health after a restart)
-                self.status.epoch, self.status.after = cursor.epoch, cursor.after
             try:
+                # Read inside the try: a store that is unreachable here (PostgreSQL still down after a
+                # failed pull) is one more failed pull, not the end of the puller's task.
+                cursor = await self.writer.run(lambda store: store.cursor(self.device.id))
+                if cursor is not None and cursor.stopped:
+                    self.status.state, self.status.epoch, self.status.after = (
+                        "stopped",
+                        cursor.epoch,
+                        cursor.after,
+                    )
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(RESUME_CHECK):
+                            await self.resumed.wait()
+                    self.resumed.clear()
+                    continue
+                if cursor is not None:  # what the store holds, before any answer (health after a restart)
+                    self.status.epoch, self.status.after = cursor.epoch, cursor.after
                 await self._pull(cursor.epoch if cursor else None, cursor.after if cursor else 0)
             except Divergent as error:
                 await self._stop(Problem("divergent", str(error)), self.status.epoch, self.status.after)

@@ -17,6 +17,7 @@ from functools import partial
 
 from aiohttp import web
 
+from edge.core.errors import StoreError
 from edge.web.auth import AUTH, Authenticator, protect
 from edge.web.errors import dumps, error_middleware
 from edge.web.keys import FAILURES, HALT, STOPPING
@@ -29,6 +30,7 @@ from edge.web.settings import retention_cut
 from sync.api import actions, admin, health, live, sessions, upward
 from sync.api.keys import SCHOOL
 from sync.config import ServerConfig
+from sync.district import sending
 from sync.office.app import create_office_app
 from sync.server import SchoolServer
 from sync.store import ServerStore
@@ -42,6 +44,8 @@ FAMILIES = (health, live, sessions, actions, admin, upward)
 class ServerOptions:
     run_workers: bool = True  # pull, push, view, notify and purge with the app; tests may drive them by hand
     purge_seconds: float = 3600.0  # retention is counted in days; hourly is ample
+    # A store on PostgreSQL: how often its upward table is brought up to date (sync.district.sending).
+    upward_seconds: float = sending.EVERY
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -90,6 +94,10 @@ def create_app(
             tasks.append(
                 background(app, "retention-purge", lambda: _purge_forever(school, options.purge_seconds))
             )
+            if config.store_url:
+                tasks.append(
+                    background(app, "upward", lambda: _upward_forever(school, options.upward_seconds))
+                )
         yield
         for task in reversed(tasks):
             await stop(task)
@@ -101,6 +109,34 @@ def create_app(
             "no API tokens configured: every route except /healthz and the OpenAPI document answers 401"
         )
     return app
+
+
+async def _upward_forever(school: SchoolServer, every: float) -> None:
+    """On PostgreSQL: the school's publication as `[district]` says, and its upward table kept up to date."""
+    config = school.config
+    try:
+        chosen = await school.writer.run(
+            lambda store: sending.publish(store.db, config.school_code, config.district)
+        )
+        log.info("upward_published school=%s since=%s names=%s signer_names=%s", chosen.school,
+                 chosen.since or "every date", chosen.names, chosen.signer_names)  # fmt: skip
+    except Exception as error:  # noqa: BLE001 (the rows are still written; the log says why nothing leaves)
+        log.error(
+            "upward_publish_failed store=%s: %s",
+            config.store_label,
+            str(error).splitlines()[0] if str(error) else type(error).__name__,
+        )
+    feed = sending.UpwardFeed(school)
+    while True:
+        try:
+            changed = await feed.once()
+            if changed:
+                log.debug("upward_rows_written rows=%d", changed)
+        except StoreError as error:  # e.g. its PostgreSQL down: written when it is back
+            log.warning("upward_write_failed: %s", error)
+        except Exception:  # noqa: BLE001 (retried next time; the check-ins go on without it)
+            log.exception("upward_write_failed")
+        await asyncio.sleep(every)
 
 
 async def _purge_forever(school: SchoolServer, every: float) -> None:

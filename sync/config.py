@@ -15,8 +15,10 @@ the file's folder, like `data_dir`.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +36,7 @@ from edge.web.settings import (
 
 log = logging.getLogger("rollcall.sync")
 
+_SCHOOL_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")  # it names a publication (sync.district.replication.code)
 NOTIFY_KINDS = ("webhook", "wecom", "dingtalk")
 # The alert kinds a notification target may choose from: every kind `sync.view` ranks (a test holds them equal).
 ALERT_KINDS = (
@@ -83,6 +86,21 @@ class NotifyTarget:
 
 
 @dataclass(frozen=True, slots=True)
+class DistrictSending:
+    """`[district]`: what the school sends up (the upward report, 上报), whichever way it leaves.
+
+    `code` is the school's code at the district ("" = `server.id`). Counts only by default: the children's
+    names only with `names`, the signer's name only with `signer_names`. `since` is the first date a
+    PostgreSQL school's publication sends (None: every date its table holds).
+    """
+
+    code: str = ""
+    names: bool = False
+    signer_names: bool = False
+    since: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ServerConfig:
     server_id: str
     data_dir: Path
@@ -96,6 +114,7 @@ class ServerConfig:
     retention_days: int = 365
     store_url: str = ""  # [store] url: a postgresql:// URL; "" = SQLite at `database`
     store_path: Path | None = None  # [store] url given as a path: that SQLite file
+    district: DistrictSending = field(default_factory=DistrictSending)
 
     @property
     def database(self) -> Path:
@@ -113,6 +132,11 @@ class ServerConfig:
         from sync.db import redacted
 
         return redacted(self.store_url) if self.store_url else str(self.database)
+
+    @property
+    def school_code(self) -> str:
+        """The school's code in its upward report."""
+        return self.district.code or self.server_id
 
     def device(self, device_id: str) -> DeviceConfig | None:
         return next((d for d in self.devices if d.id == device_id), None)
@@ -140,7 +164,9 @@ def _warn_if_others_may_read(path: Path, config: ServerConfig) -> None:
 
 def parse_server_config(raw: Mapping[str, Any], source: str, base: Path = Path(".")) -> ServerConfig:
     where = Where(source)
-    where.known(raw, "", {"server", "api", "pull", "push", "devices", "notify", "retention", "store"})
+    where.known(
+        raw, "", {"server", "api", "pull", "push", "devices", "notify", "retention", "store", "district"}
+    )
     server = where.table(raw, "server", required=True)
     where.known(server, "server", {"id", "timezone", "data_dir", "listen"})
     api = where.table(raw, "api")
@@ -177,6 +203,30 @@ def parse_server_config(raw: Mapping[str, Any], source: str, base: Path = Path("
         push_every=_positive(where, push, "push", "every", 30.0),
         notify=tuple(_target(t, f"notify[{i}]", where) for i, t in enumerate(where.list(raw, "notify"))),
         retention_days=_retention(where.table(raw, "retention"), where),
+        district=_district(where.table(raw, "district"), where),
+    )
+
+
+def _district(table: Mapping[str, Any], where: Where) -> DistrictSending:
+    where.known(table, "district", {"code", "names", "signer_names", "since"})
+    code = where.get(table, "district", "code", str, "")
+    if code and not _SCHOOL_CODE.fullmatch(code):
+        raise ConfigError(f"{where.source}: district.code: 1-40 letters, digits, '-' or '_', not {code!r}")
+    since = where.get(table, "district", "since", (str, date), None)
+    if isinstance(since, datetime):
+        raise ConfigError(f"{where.source}: district.since: a date, not a date and time ({since})")
+    if isinstance(since, str):
+        try:
+            since = date.fromisoformat(since)
+        except ValueError:
+            raise ConfigError(
+                f"{where.source}: district.since: a date as YYYY-MM-DD, not {since!r}"
+            ) from None
+    return DistrictSending(
+        code=code,
+        names=where.get(table, "district", "names", bool, False),
+        signer_names=where.get(table, "district", "signer_names", bool, False),
+        since=since,
     )
 
 

@@ -22,6 +22,7 @@ import aiohttp
 from edge.core.model import Event
 from hardware.clock import Clock, SystemClock
 from sync.config import DeviceConfig, ServerConfig
+from sync.db import Unavailable
 from sync.notify import Notifier
 from sync.owner import Owner
 from sync.puller import Puller
@@ -155,15 +156,19 @@ class SchoolServer:
                 async with asyncio.timeout(REFRESH_EVERY):
                     await self._poked.wait()
             self._poked.clear()
-            await self.refresh()
-            # At most a few refreshes a second: a device catching up stores a page every few
-            # milliseconds, and refreshing after each took a fifth of the ingest's time.
-            await asyncio.sleep(REFRESH_PAUSE)
-            due = (
-                self.alerts_at is None or (self.clock.now() - self.alerts_at).total_seconds() >= ALERTS_EVERY
-            )
-            if due:
-                await self.check_alerts()
+            try:
+                await self.refresh()
+                # At most a few refreshes a second: a device catching up stores a page every few
+                # milliseconds, and refreshing after each took a fifth of the ingest's time.
+                await asyncio.sleep(REFRESH_PAUSE)
+                due = (
+                    self.alerts_at is None
+                    or (self.clock.now() - self.alerts_at).total_seconds() >= ALERTS_EVERY
+                )
+                if due:
+                    await self.check_alerts()
+            except Unavailable as error:  # the store's PostgreSQL is down: look again at the next refresh
+                log.warning("view_store_unavailable: %s", error)
 
     async def refresh(self) -> None:
         dirty, self._dirty = self._dirty, set()

@@ -216,6 +216,16 @@ class SchoolView:
                 outcome == Outcome.READER_UP, rebased_at or at, _detail(data)
             )
 
+    def days_since(self, row_id: int) -> set[date]:
+        """The days of the events stored after `row_id` (a device back after a week touches several)."""
+        found = set()
+        for (text,) in self._db().execute("SELECT DISTINCT day FROM events WHERE id > ?", (row_id,)):
+            try:
+                found.add(date.fromisoformat(text))
+            except ValueError:
+                continue
+        return found
+
     def recent(self, count: int = 50) -> list[Event]:
         """The last events stored, oldest first (a live snapshot's)."""
         rows = self._db().execute(f"{_SELECT} ORDER BY id DESC LIMIT ?", (count,)).fetchall()

@@ -28,13 +28,12 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from sync.district.upward import COLUMNS, UpwardRow
+from sync.district.upward import COLUMNS, KEY, UpwardRow
 
-KEY = ("school", "date", "service", "room")
 PERSONAL = ("signer", "children")  # left out of a publication unless the school sends them
 _CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
-_TABLE = """
+TABLE = """
 CREATE TABLE IF NOT EXISTS upward (
     school text NOT NULL,
     date date NOT NULL,
@@ -73,7 +72,7 @@ class Publishing:
     """What a school decides leaves it: its own rows, from `since` (to `until`), names only if it says so."""
 
     school: str
-    since: date
+    since: date | None = None  # None: every date
     until: date | None = None
     signer_names: bool = False
     names: bool = False
@@ -103,14 +102,15 @@ def subscription(school: str) -> str:
 
 def prepare_school(conn: psycopg.Connection[Any]) -> None:
     with conn.transaction():
-        conn.execute(_TABLE)
+        conn.execute(TABLE)
 
 
 def _filter(p: Publishing) -> sql.Composable:
-    parts = [sql.SQL("school = {}").format(sql.Literal(code(p.school))),
-             sql.SQL("date >= {}").format(sql.Literal(p.since))]  # fmt: skip
+    parts = [sql.SQL("school = {}").format(sql.Literal(code(p.school)))]
+    if p.since is not None:
+        parts.append(sql.SQL("date >= {}").format(sql.Literal(p.since)))
     if p.until is not None:
-        if p.until < p.since:
+        if p.since is not None and p.until < p.since:
             raise DistrictError(f"publishing {p.school}: until {p.until} is before since {p.since}")
         parts.append(sql.SQL("date <= {}").format(sql.Literal(p.until)))
     return sql.SQL(" AND ").join(parts)
@@ -168,7 +168,7 @@ def upsert(conn: psycopg.Connection[Any], rows: Iterable[UpwardRow]) -> None:
 
 def prepare_district(conn: psycopg.Connection[Any]) -> None:
     with conn.transaction():
-        conn.execute(_TABLE)
+        conn.execute(TABLE)
         conn.execute(_RECEIVED)
 
 

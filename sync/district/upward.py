@@ -66,6 +66,7 @@ class UpwardRow:
 
 
 COLUMNS = tuple(f.name for f in fields(UpwardRow))
+KEY = ("school", "date", "service", "room")  # a row's identity, at the school and at the district
 COUNTS = (
     "enrolled",
     "present",

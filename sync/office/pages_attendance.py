@@ -183,7 +183,11 @@ def staffing_of(
 
 async def staffing(request: web.Request, first: date, last: date) -> Staffing:
     """What the attendance and pay pages show: the store's rota and corrections, the view's evidence."""
-    school = request.app[SCHOOL]
+    return await staffing_for(request.app[SCHOOL], first, last)
+
+
+async def staffing_for(school: SchoolServer, first: date, last: date) -> Staffing:
+    """The marks from `first` to `last` (also the upward report's staff on duty, sync.district.sending)."""
     held, rows = await school.writer.run(
         lambda store: (rota_store.latest(store.db), staff_store.corrections(store.db, first, last))
     )

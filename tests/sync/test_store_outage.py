@@ -10,8 +10,8 @@ the cluster is stopped (`-m immediate`: the connections cut, as a crash) while p
 stored, the device records more taps meanwhile, and the cluster is started again at the same port.
 
 The password in the lost-mid-run URL is accepted by trust authentication and ignored; it is there
-so the test sees it in no log line and no status. The last test is a strict xfail naming a bug
-outside the store and the puller (the view's task), so it fails the day that is fixed.
+so the test sees it in no log line and no status. The last test holds that no background task of
+the server ends during an outage (the view's refresh once ended the process at the first look).
 """
 
 from __future__ import annotations
@@ -178,11 +178,6 @@ async def test_lost_mid_pull_the_pull_resumes_alone_and_holds_every_event_once(
     assert not any(SECRET in r.getMessage() for r in caplog.records)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sync/server.py view_forever: Unavailable from the view's refresh or check_alerts' store.alarms() "
-    "ends the view task, which ends the server (exit 1) at the first refresh during an outage",
-)
 async def test_lost_while_caught_up_no_background_task_of_the_server_ends(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -9,11 +9,13 @@ One figure, N taps (100,000; 20,000 with --quick) of 2,000 students (gate-in, ro
 gate-out, each with its `data` {"session": ...}, a trusted clock so nothing is re-based) in pages
 of 1,000 (the puller's default batch), each page `ServerStore.ingest` (its cursor check, the
 INSERT … ON CONFLICT DO NOTHING, the cursor's UPDATE: one transaction) on a fresh migrated
-database, beside two references measured in the same run on the same cluster, each into a fresh
+database, beside three references measured in the same run on the same cluster, each into a fresh
 database migrated by `ServerStore.open` (the server's own events table: its unique key and
 indexes), one transaction a page, of the same rows already built:
 - a bare `COPY events FROM STDIN` (psycopg 3 `cursor.copy`), the fastest way in;
-- a bare `INSERT … ON CONFLICT DO NOTHING` executemany (what the store sends, without the rest).
+- a bare `INSERT … ON CONFLICT DO NOTHING` executemany, a statement a row (pipelined by psycopg);
+- a bare multi-row `INSERT … ON CONFLICT DO NOTHING`, `sync.db.ROWS_A_STATEMENT` (20) rows a
+  statement, those pipelined: what the store sends (sync/db.py), without the cursor and the rest.
 Ratios are of events/s (ours / reference). For context, the same ingest into the store on SQLite
 (WAL, synchronous=FULL) on the same disk. Each is run 3 times, alternating, on fresh databases; the
 fastest run counts (the machine is shared: the slower runs are the ones others disturbed).
@@ -46,7 +48,7 @@ import psycopg
 
 from edge.core.codec import event_to_json
 from edge.core.model import Event, EventKind, Outcome
-from sync.db import Database, Params, Rows
+from sync.db import ROWS_A_STATEMENT, Database, Params, Rows
 from sync.page import Page
 from sync.store import Batch, ServerStore
 from tests.district import pg
@@ -205,6 +207,20 @@ def bare_insert(url: str, rows: Pages) -> float:
         return time.perf_counter() - started
 
 
+def bare_multi_row(url: str, rows: Pages) -> float:
+    """`ROWS_A_STATEMENT` rows an INSERT, those statements pipelined: what the store sends, without the rest."""
+    values = f"({', '.join(['%s'] * len(COLUMNS))})"
+    insert = INSERT.replace(values, ", ".join([values] * ROWS_A_STATEMENT))
+    with psycopg.connect(url, autocommit=True) as conn:
+        started = time.perf_counter()
+        for page in rows:
+            chunks = [[v for row in page[i : i + ROWS_A_STATEMENT] for v in row]
+                      for i in range(0, len(page), ROWS_A_STATEMENT)]  # fmt: skip
+            with conn.transaction(), conn.cursor() as cursor:
+                cursor.executemany(insert, chunks)
+        return time.perf_counter() - started
+
+
 def held(url: str) -> list[tuple[Any, ...]]:
     with psycopg.connect(url) as conn:
         return conn.execute(f"SELECT {', '.join(COLUMNS[:-1])} FROM events ORDER BY seq").fetchall()  # noqa: S608
@@ -248,7 +264,7 @@ def main() -> None:
             settings: dict[str, str] = dict(conn.execute(
                 "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'wal_level')"
             ).fetchall())  # fmt: skip
-        runs: dict[str, list[float]] = {"ours": [], "copy": [], "insert": [], "sqlite": []}
+        runs: dict[str, list[float]] = {"ours": [], "copy": [], "insert": [], "multi": [], "sqlite": []}
         kept: dict[str, str] = {}
         for attempt in range(ROUNDS):
             kept["ours"] = fresh()
@@ -257,9 +273,11 @@ def main() -> None:
             runs["copy"].append(bare_copy(kept["copy"], rows))
             kept["insert"] = fresh()
             runs["insert"].append(bare_insert(kept["insert"], rows))
+            kept["multi"] = fresh()
+            runs["multi"].append(bare_multi_row(kept["multi"], rows))
             runs["sqlite"].append(ingest(Path(tmp) / f"store-{attempt}.sqlite3", feed, now))
         stored = held(kept["ours"])
-        if held(kept["copy"]) != stored or held(kept["insert"]) != stored or len(stored) != count:
+        if any(held(kept[name]) != stored for name in ("copy", "insert", "multi")) or len(stored) != count:
             raise RuntimeError("the references did not store the same rows as the store")
         rate = {name: count / min(seconds) for name, seconds in runs.items()}
         durability = ", ".join(f"{k}={v}" for k, v in sorted(settings.items()))
@@ -269,6 +287,9 @@ def main() -> None:
         row("  the same ingest beside a bare INSERT … ON CONFLICT DO NOTHING executemany",
             f"{rate['ours']:,.0f} events/s", f"bare INSERT {rate['insert']:,.0f} rows/s",
             f"{rate['ours'] / rate['insert']:.2f}x of INSERT")  # fmt: skip
+        row(f"  the same ingest beside a bare multi-row INSERT … ON CONFLICT DO NOTHING, {ROWS_A_STATEMENT} rows a "
+            "statement, pipelined (what the store sends)", f"{rate['ours']:,.0f} events/s",
+            f"bare multi-row INSERT {rate['multi']:,.0f} rows/s", f"{rate['ours'] / rate['multi']:.2f}x of it")  # fmt: skip
         row("  the same ingest into the store on SQLite (WAL, synchronous=FULL), same disk",
             f"{rate['sqlite']:,.0f} events/s", f"the store on PostgreSQL {rate['ours']:,.0f} events/s",
             f"{rate['sqlite'] / rate['ours']:.2f}x")  # fmt: skip

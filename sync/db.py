@@ -283,6 +283,10 @@ class PostgresDatabase(Database):
             self._connect()
         return self.conn
 
+    def connection(self) -> Any:
+        """The live psycopg connection (autocommit), for what this interface does not say: `psycopg.sql` DDL."""
+        return self._live()
+
     @contextmanager
     def _errors(self) -> Iterator[None]:
         import psycopg

@@ -6,21 +6,24 @@ from __future__ import annotations
 
 import io
 import re
-import sqlite3
 from datetime import datetime
 from typing import Any
 
 import openpyxl
+import pytest
 
 from edge.core.codec import event_to_json
 from edge.core.model import Event, EventKind, Outcome
 from sync.page import Page
 from sync.status import DeviceStatus
 from sync.store import Batch, ServerStore
+from tests import pgstore
 from tests.api.conftest import school
 from tests.office.conftest import Office
 from tests.office.test_rota_page import week_form
 from tests.sync.conftest import EVENING
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test on SQLite and on PostgreSQL (tests.pgstore)
 
 MONDAY = "2026-11-30"
 DAY = f"?first={MONDAY}&last={MONDAY}"
@@ -113,8 +116,7 @@ def post_of(page: str, person: str, day: str = MONDAY) -> str:
 
 
 def stored(office: Office, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(office.school.config.database) as conn:
-        return list(conn.execute(sql))
+    return pgstore.rows(office.school.config.store, sql)
 
 
 async def test_each_mark_shows_the_tap_or_sign_off_behind_it(office: Office) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import io
 import json
 import re
-import sqlite3
 import tempfile
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,10 +31,22 @@ from sync.office.fees import Basis, Category, FeeRule, Waiver
 from sync.office.money import div_half_even, yuan
 from sync.office.pages_fees import billing_of, by_class, compute, held
 from sync.store import ServerStore
+from tests import pgstore
 from tests.api.conftest import school
 from tests.office.conftest import Browser, Office
 from tests.office.test_pages import audit_rows
 from tests.sync.conftest import EVENING, TZ
+
+pytestmark = pytest.mark.usefixtures("backend")  # each test on SQLite and on PostgreSQL (tests.pgstore)
+BACKEND = {"now": "sqlite"}  # the property test's back end, for its store of each example
+
+
+@pytest.fixture(autouse=True)
+def _backend_now(backend: str) -> Iterator[None]:
+    BACKEND["now"] = backend
+    yield
+    BACKEND["now"] = "sqlite"
+
 
 TERM = ("2026-09-01", "2027-01-20")
 EVENING_DAYS = 97  # evening study's days in TERM by the sample calendar
@@ -46,8 +59,7 @@ def rule(amount: str, service: str = "evening", basis: str = "semester", lunch: 
 
 
 def rows(office: Office, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(office.school.config.database) as conn:
-        return conn.execute(sql).fetchall()
+    return pgstore.rows(office.school.config.store, sql)
 
 
 async def clerk_with_fee(office: Office, amount: str = "300") -> Browser:
@@ -283,8 +295,8 @@ def test_the_school_summary_is_the_sum_of_the_statements(
     if total > fees.CAP_SEMESTER_FEN:  # the page refuses these; scale them under the cap
         evening, midday, clubs = (x * fees.CAP_SEMESTER_FEN // total for x in (evening, midday, clubs))
     people = replace_leave(leaves)
-    with tempfile.TemporaryDirectory() as folder:
-        store = ServerStore.open(Path(folder) / "s.sqlite3", TZ)
+    with tempfile.TemporaryDirectory() as folder, pgstore.target(BACKEND["now"], Path(folder)) as target:
+        store = ServerStore.open(target, TZ)
         try:
             datasets.add_versions(store.db, school_to_datasets(SAMPLE), "sample", EVENING)
             for service, fen in (("evening", evening), ("midday", midday), ("clubs", clubs)):

@@ -4,7 +4,8 @@ The real server (tests/sync's fixtures) with its store on a PostgreSQL cluster o
 and a real room device; the district is a second cluster subscribed to the school's publication,
 which the server made at start as `[district]` says. Taps and a teacher's sign-off at the room door
 reach the district within seconds with the school's own figures (those its HTTP route gives a
-district that pulls), and no name, phone or card does. Names leave only when configured.
+district that pulls), and no name, phone or card does; with the link down the school keeps
+recording, and its rows arrive when the link is back. Names leave only when configured.
 """
 
 from __future__ import annotations
@@ -152,6 +153,20 @@ async def test_a_school_on_postgresql_publishes_its_reports_and_the_district_get
         await eventually(lambda: arrived(after), within=30, what="the signed report at the district")
         row = district_rows(databases["district"])[key]
         assert row["signed_at"] is not None and row["signer"] == "" and row["children"] == []
+
+        with psycopg.connect(databases["district"], autocommit=True) as conn:  # the link down
+            replication.set_enabled(conn, "S-301", False)
+            stopped = "SELECT count(*) FROM pg_stat_subscription WHERE pid IS NOT NULL"
+            pg.wait_for(lambda: conn.execute(stopped).fetchone() == (0,))  # its apply worker gone
+        for kid in kids[3:6]:  # the school keeps recording: three more arrive, late
+            await tap(room, kid)
+        await eventually(lambda: len(running.held()) >= room.count(), what="the late arrivals at the server")
+        await running.school.refresh()
+        later = await theirs()
+        assert later[key][1] == 6 and not arrived(later)
+        with psycopg.connect(databases["district"], autocommit=True) as conn:  # the link back
+            replication.set_enabled(conn, "S-301", True)
+        await eventually(lambda: arrived(later), within=30, what="the school caught up at the district")
 
         text = repr(sorted(district_rows(databases["district"]).values(), key=repr))
         assert [p for p in personal() if p and p in text] == []

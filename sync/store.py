@@ -13,6 +13,7 @@ could move it between the check and the update) a page is stored only on top of 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -56,12 +57,29 @@ def _data(value: dict[str, Any]) -> str:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
 
 
+log = logging.getLogger("rollcall.sync")
+
 _INSERT = """
     INSERT INTO events (device, epoch, seq, uuid, device_id, reader_id, kind, card_uid, subject, outcome,
                         reason, at, boot_id, boottime_ns, clock_trusted, actor, data, day, time_flag, received_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT DO NOTHING
 """
+
+
+def _warn_unless_c_collation(db: Database) -> None:
+    """A WARNING when the database's text does not sort by code point, as SQLite's does (the README's CREATE DATABASE).
+
+    Asked of the collation itself ('B' before 'a' only by code point), whichever provider (libc, ICU) it is.
+    """
+    by_code_point, collation = db.execute(
+        "SELECT 'B' < 'a' AND 'Z' < 'a', datcollate FROM pg_database WHERE datname = current_database()"
+    ).fetchone()
+    if not by_code_point:
+        log.warning(
+            "store_collation store=%s collation=%s: text sorts otherwise than on SQLite; make the database with "
+            "CREATE DATABASE … TEMPLATE template0 LOCALE 'C.UTF-8'", db.label, collation,
+        )  # fmt: skip
 
 
 class CursorMoved(StoreError):
@@ -151,6 +169,8 @@ class ServerStore:
         except BaseException:
             db.close()
             raise
+        if db.dialect == "postgresql":
+            _warn_unless_c_collation(db)
         return cls(db, target, tz)
 
     def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
@@ -139,3 +140,24 @@ def test_the_envelope_is_read_without_the_events_and_any_layout_still_parses() -
     assert parse_envelope(reordered).next_after == 1
     with pytest.raises(PageError):
         parse_envelope(full[:60])  # cut before the events: not a page
+
+
+def test_a_database_whose_text_does_not_sort_as_on_sqlite_is_named_in_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from tests import pgstore
+
+    found = pgstore.cluster()
+    with pgstore.database() as c_url:  # the template's: C.UTF-8, as the README says
+        pgstore._admin(
+            found, "CREATE DATABASE rollcall_icu TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'zh-CN'"
+        )
+        try:
+            with caplog.at_level(logging.WARNING, logger="rollcall"):
+                ServerStore.open(c_url, TZ).close()
+                assert not [r for r in caplog.records if "store_collation" in r.getMessage()]
+                ServerStore.open(pgstore.url(found, "rollcall_icu"), TZ).close()
+            (warning,) = [r.getMessage() for r in caplog.records if "store_collation" in r.getMessage()]
+            assert "rollcall_icu" in warning and "LOCALE 'C.UTF-8'" in warning
+        finally:
+            pgstore._admin(found, "DROP DATABASE IF EXISTS rollcall_icu WITH (FORCE)")

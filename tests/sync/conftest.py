@@ -45,6 +45,7 @@ from hardware.reads import CardRead
 from sync.app import ServerOptions, create_app
 from sync.config import ServerConfig, parse_server_config
 from sync.server import SchoolServer
+from sync.store import ServerStore
 from tests import pgstore
 from tests.api.conftest import START, TOKENS, config_for, school
 
@@ -79,6 +80,16 @@ def backend(request: pytest.FixtureRequest) -> Iterator[str]:
             yield "postgresql"
         finally:
             STORE["url"] = ""
+
+
+@pytest.fixture(params=pgstore.BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerStore]:
+    """The server's store alone, on SQLite and on a fresh PostgreSQL database, gate-1's stream e1 begun."""
+    with pgstore.target(request.param, tmp_path) as target:
+        found = ServerStore.open(target, TZ)
+        found.switch_epoch("gate-1", "e1", 0, EVENING + timedelta(hours=1))
+        yield found
+        found.close()
 
 
 class Edge:

@@ -12,7 +12,6 @@ counts a replay the same way and still finds a divergent one.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import hypothesis.strategies as st
@@ -22,10 +21,8 @@ from hypothesis import given, settings
 from sync.db import ROWS_A_STATEMENT, Database, connect
 from sync.store import Batch, Divergent, ServerStore
 from tests import pgstore
-from tests.sync.conftest import EVENING, TZ
-from tests.sync.test_store import page
+from tests.sync.test_store import NOW, page
 
-NOW = EVENING + timedelta(hours=1)
 INSERT = "INSERT INTO t (k, v) VALUES (?, ?) ON CONFLICT DO NOTHING"
 
 
@@ -70,15 +67,6 @@ def test_insert_do_update_of_one_key_twice_in_one_call_is_row_by_row(db: Databas
         db.executemany(upsert, rows)
     last = dict(rows)  # each key's last row
     assert dict(tuple(r) for r in db.execute("SELECT k, v FROM t")) == last
-
-
-@pytest.fixture(params=pgstore.BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerStore]:
-    with pgstore.target(request.param, tmp_path) as target:
-        found = ServerStore.open(target, TZ)
-        found.switch_epoch("gate-1", "e1", 0, NOW)
-        yield found
-        found.close()
 
 
 def test_a_page_of_a_thousand_over_held_rows_stores_only_the_new_ones(store: ServerStore) -> None:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,16 +21,6 @@ NOW = EVENING + timedelta(hours=1)
 def page(first: int, last: int, uuid: str = "u", head: int | None = None) -> Page:
     events = [_event(seq, EVENING, seq, True) | {"uuid": f"{uuid}{seq}"} for seq in range(first, last + 1)]
     return Page("e1", head or last, last, (head or last) > last, events)
-
-
-@pytest.fixture(params=pgstore.BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerStore]:
-    """The store on SQLite, and on a fresh PostgreSQL database (`tests.pgstore`)."""
-    with pgstore.target(request.param, tmp_path) as target:
-        found = ServerStore.open(target, TZ)
-        found.switch_epoch("gate-1", "e1", 0, NOW)
-        yield found
-        found.close()
 
 
 def held(store: ServerStore) -> list[tuple[int, str]]:
@@ -145,7 +133,6 @@ def test_the_envelope_is_read_without_the_events_and_any_layout_still_parses() -
 def test_a_database_whose_text_does_not_sort_as_on_sqlite_is_named_in_a_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from tests import pgstore
 
     found = pgstore.cluster()
     with pgstore.database() as c_url:  # the template's: C.UTF-8, as the README says

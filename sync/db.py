@@ -258,8 +258,14 @@ class PostgresDatabase(Database):
         self._connect()
 
     def _connect(self) -> None:
-        import psycopg
-        from psycopg.adapt import Dumper
+        try:
+            import psycopg
+            from psycopg.adapt import Dumper
+        except ImportError:
+            raise Unavailable(
+                f"{self.label}: the PostgreSQL driver is not installed (pip install 'rollcall[district]', "
+                "which brings psycopg 3)"
+            ) from None
 
         class BoolAsInt(Dumper):
             oid = psycopg.adapters.types["int8"].oid

@@ -201,3 +201,11 @@ async def test_lost_while_caught_up_no_background_task_of_the_server_ends(
             await running.client.close()
             await edge.stop()
     assert _died(caplog) == set()
+
+
+def test_without_the_driver_the_store_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as on a server installed without rollcall[district]
+    with pytest.raises(Unavailable) as raised:
+        ServerStore.open(f"postgresql://rollcall:{PASSWORD}@127.0.0.1:{free_port()}/rollcall", TZ)
+    message = str(raised.value)
+    assert "rollcall[district]" in message and PASSWORD not in message and "\n" not in message

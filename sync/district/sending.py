@@ -10,9 +10,11 @@ is not sent is not written into the table either, so a publication changed by ha
 Decisions where the issue is silent:
 - *Staff on duty* of a session is the rota's group staff for its room and service marked on time or late
   (the attendance page's marks, corrections applied); a school without a stored rota sends 0.
-- The table holds the last `DAYS_BACK` days at most (the view's memory); at start the feed writes from
+- The feed writes no day older than `DAYS_BACK` days (the view's memory; rows written stay); at start from
   `[district] since` (or today) to today, then each time today, every day with newly stored events (a
-  device back after a week), the last `DAYS_BACK` days after a dataset changed (a leave entered late),
+  device back after a week), the last `CHANGED_BACK` days after a dataset changed (a leave entered for
+  last week; not all `DAYS_BACK`: the office enters leave many times a day, and folding 40 days again
+  each time would hold up the view, and every console with it),
   and once more the day before when the date changes (its still-waiting figures become final).
 - An unchanged row is not rewritten (`IS DISTINCT FROM`), so it is not sent again.
 """
@@ -44,6 +46,7 @@ log = logging.getLogger("rollcall.sync")
 
 EVERY = 10.0  # s between two looks: a sign-off is in the table within this, then replicated in milliseconds
 DAYS_BACK = 40  # as sync.view.DAYS_KEPT
+CHANGED_BACK = 7  # days written again after a roster, leave or calendar change
 
 OnDuty = Mapping[tuple[date, str, str], int]  # (day, service, room) -> staff on duty
 
@@ -134,7 +137,7 @@ def days_due(today: date, since: date | None, first_look: bool, changed: set[dat
     else:
         days = {today} | changed
         if datasets_changed:
-            days |= {today - timedelta(days=n) for n in range(DAYS_BACK)}
+            days |= {today - timedelta(days=n) for n in range(CHANGED_BACK)}
         if last_today is not None and last_today < today:
             days.add(last_today)  # its last write as of the day's end
     return {d for d in days if floor <= d <= today}

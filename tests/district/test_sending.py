@@ -270,7 +270,7 @@ def test_the_days_written_are_today_the_changed_ones_and_never_before_since_or_t
         today
     }  # before `since`
     assert (
-        len(sending.days_due(today, None, False, set(), True, None)) == sending.DAYS_BACK
+        len(sending.days_due(today, None, False, set(), True, None)) == sending.CHANGED_BACK
     )  # a leave entered late
     assert sending.days_due(today, None, False, set(), False, today - timedelta(days=1)) == {
         today,

@@ -436,7 +436,7 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "fees.category.orphan": ("孤儿或事实无人抚养儿童", "orphan or child without carers"),
     "fees.category.disabled": ("残疾学生", "pupil with a disability"),
     "fees.category.poverty": ("脱贫或监测家庭", "family lifted out of or at risk of poverty"),
-    "fees.balance.owed": ("尚欠 {amount} 元", "owes {amount} yuan"),
+    "fees.balance.owed": ("应补 {amount} 元", "to pay {amount} yuan"),  # as on the statement page
     "fees.balance.refund": ("应退 {amount} 元", "to be refunded {amount} yuan"),
     "fees.balance.settled": ("已结清", "settled"),
     "fees.summary": ("{first} 至 {last}:{children} 名学生,应收 {charged} 元,退费 {refunded} 元,减免 {waived} 元,实收 {paid} 元", "{first} to {last}: {children} pupils, charged {charged}, refunded {refunded}, waived {waived}, paid {paid} yuan"),

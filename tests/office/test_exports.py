@@ -154,7 +154,7 @@ def test_a_child_s_statement_adds_up_to_what_is_due_and_says_the_balance() -> No
     assert "王校长" in str(lines[2][h("item")])
     assert sum(fen(r[h("amount")]) for r in lines) == fen(due[h("amount")]) == cui.due == 127_50
     assert (fen(paid[h("amount")]), fen(balance[h("amount")])) == (0, 127_50)
-    assert balance[h("item")] == "尚欠 127.50 元"
+    assert balance[h("item")] == "应补 127.50 元"
     an = next(s for s in found if s.student_id == "s-an")  # paid 300.00, 30.00 back: 多退
     *_, last = table(read(exports.fee_statement_workbook(an, NAMES)).worksheets[0])
     assert (last[h("item")], fen(last[h("amount")])) == ("应退 30.00 元", -30_00)
@@ -398,7 +398,7 @@ def test_libreoffice_makes_a_pdf_of_each_workbook_with_the_chinese_in_a_cjk_font
     print(f"LibreOffice: {len(paths)} workbooks to PDF in {clock.monotonic() - started:.1f} s")
     expected = {
         "pay": ["补助分配表", "金额(元)", "何老师", "1,220.00", "场次明细"],
-        "statement": ["崔明", "收费明细", "请假退费", "尚欠 127.50 元"],
+        "statement": ["崔明", "收费明细", "请假退费", "应补 127.50 元"],
         "fees": ["收费汇总", "应缴(元)", "杜子腾", "脱贫或监测家庭", "547.50"],
         "attendance": ["教职工考勤", "到岗时间", "由 何老师 代班", "吴师傅"],
         "archive": [

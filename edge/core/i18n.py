@@ -1007,7 +1007,6 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "cards.confirm_detail": ("它将从未处理列表中移除", "It leaves the list of unresolved cards"),
     "cards.note_title": ("忽略卡 {uid} 的原因", "Why dismiss card {uid}"),
     "cards.note_prompt": ("原因(必填),如:访客卡、已交还办公室。回车保存,Esc 取消", "Why (needed), e.g. a visitor's card, handed to the office. Enter to save, Esc to cancel"),
-    "cards.dismissed": ("已忽略卡 {uid}", "card {uid} dismissed"),
     "cards.reason_needed": ("忽略卡需要写明原因", "a dismissal needs its reason"),
     "outcome.card_dismissed": ("已忽略卡", "card dismissed"),
     "reason.dismissal_taken_back": ("撤销忽略卡", "dismissal taken back"),

@@ -27,25 +27,25 @@ from edge.web.parse import query
 from edge.web.routing import APP_ROUTES, Route, json_ok
 from edge.web.serve import background, on_shutdown, stop
 from edge.web.settings import retention_cut
-from sync.api import actions, admin, health, live, sessions, upward
+from sync import upward_feed
+from sync.api import actions, admin, health, live, sessions
 from sync.api.keys import SCHOOL
 from sync.config import ServerConfig
-from sync.district import sending
 from sync.office.app import create_office_app
 from sync.server import SchoolServer
 from sync.store import ServerStore
 
 log = logging.getLogger("rollcall.api")
 
-FAMILIES = (health, live, sessions, actions, admin, upward)
+FAMILIES = (health, live, sessions, actions, admin, upward_feed)
 
 
 @dataclass(frozen=True, slots=True)
 class ServerOptions:
     run_workers: bool = True  # pull, push, view, notify and purge with the app; tests may drive them by hand
     purge_seconds: float = 3600.0  # retention is counted in days; hourly is ample
-    # A store on PostgreSQL: how often its upward table is brought up to date (sync.district.sending).
-    upward_seconds: float = sending.EVERY
+    # A store on PostgreSQL: how often its upward table is brought up to date (sync.upward_feed).
+    upward_seconds: float = upward_feed.EVERY
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -116,7 +116,7 @@ async def _upward_forever(school: SchoolServer, every: float) -> None:
     config = school.config
     try:
         chosen = await school.writer.run(
-            lambda store: sending.publish(store.db, config.school_code, config.district)
+            lambda store: upward_feed.publish(store.db, config.school_code, config.district)
         )
         log.info("upward_published school=%s since=%s names=%s signer_names=%s", chosen.school,
                  chosen.since or "every date", chosen.names, chosen.signer_names)  # fmt: skip
@@ -126,7 +126,7 @@ async def _upward_forever(school: SchoolServer, every: float) -> None:
             config.store_label,
             str(error).splitlines()[0] if str(error) else type(error).__name__,
         )
-    feed = sending.UpwardFeed(school)
+    feed = upward_feed.UpwardFeed(school)
     while True:
         try:
             changed = await feed.once()

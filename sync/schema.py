@@ -434,7 +434,7 @@ def m005_staff_pay(db: Database) -> None:
 
 @migrations()
 def m007_upward(db: Database) -> None:
-    # The upward report's rows (sync.district.sending) on PostgreSQL, where a publication sends them to the
+    # The upward report's rows (sync.upward_feed) on PostgreSQL, where a publication sends them to the
     # district; a school on SQLite is pulled over HTTP and keeps no such table.
     if db.dialect == "postgresql":
         from sync.district.replication import TABLE

@@ -1,11 +1,17 @@
-"""Provides what a school sends up (上报): its upward rows as of now, and on PostgreSQL its `upward` table and publication.
+"""Provides what a school sends up (上报): its upward rows as of now, the route a district pulls them by, and on PostgreSQL its `upward` table and publication.
 
 Two ways out, the same rows (`rows_between`): a school on SQLite answers the district's pull
-(`GET /api/v1/upward`, sync.api.upward); a school on PostgreSQL writes them into the `upward` table of
-its own store (`UpwardFeed`, run by the server every `EVERY` seconds) and its publication sends them
+(`GET /api/v1/upward?since=DATE`, below); a school on PostgreSQL writes them into the `upward` table
+of its own store (`UpwardFeed`, run by the server every `EVERY` seconds) and its publication sends them
 on by logical replication (sync.district.replication). `[district]` in server.toml decides what
 leaves either way: the children's names only with `names`, the signer's only with `signer_names`; what
 is not sent is not written into the table either, so a publication changed by hand cannot send it.
+The school's code is `[district] code`, or its `server.id`.
+
+The route answers the days from `since` to today (today as of now, so a district sees today's rate as
+it forms), at most `DAYS_A_PAGE` days an answer; `next` is the first day not sent, or null. For the
+server role (a district's pull token) and admin. Above the office (its staff marks give the staff on
+duty), so not among sync.api's families.
 
 Decisions where the issue is silent:
 - *Staff on duty* of a session is the rota's group staff for its room and service marked on time or late
@@ -29,6 +35,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from aiohttp import web
+
+from edge.web.errors import BadRequest, dumps
+from edge.web.parse import query, query_date
+from edge.web.routing import ANY_OBJECT, SERVER, STRING, Param, Route, json_ok, obj, roles
+from sync.api.keys import SCHOOL
 from sync.config import DistrictSending
 from sync.db import Database, PostgresDatabase
 from sync.district import upward
@@ -167,3 +179,58 @@ class UpwardFeed:
         days = await self.school.query(lambda view: self.due(view, now))
         rows = await rows_between(self.school, days, now)
         return await self.school.writer.run(lambda store: write(store.db, rows))
+
+
+# -- a school on SQLite (or any): GET /api/v1/upward for a district that pulls -------------------
+
+DAYS_A_PAGE = 31  # a month a request: a school offline for a week is caught up in one
+
+
+async def upward_rows(request: web.Request) -> web.Response:
+    school = request.app[SCHOOL]
+    now = school.clock.now()
+    params = query(request, ("since",))
+    if "since" not in params:
+        raise BadRequest("since: required, the first day wanted as YYYY-MM-DD", code="invalid_parameter")
+    since, today = query_date(params, "since", now.date()), now.date()
+    if since > today:
+        raise BadRequest(f"since: {since} is after today ({today})", code="invalid_parameter")
+    last = min(today, since + timedelta(days=DAYS_A_PAGE - 1))
+    days = [since + timedelta(days=n) for n in range((last - since).days + 1)]
+    found = await rows_between(school, days, now)
+    body = {
+        "version": upward.UPWARD_VERSION,
+        "school": school.config.school_code,
+        "since": since.isoformat(),
+        "until": last.isoformat(),
+        "next": (last + timedelta(days=1)).isoformat() if last < today else None,
+        "rows": [row.as_dict() for row in found],
+    }
+    return web.json_response(body, dumps=dumps)
+
+
+SINCE = Param("since", "query", {"type": "string", "format": "date"}, "the first day wanted", required=True)
+
+ROUTES = (
+    Route(
+        "GET",
+        "/api/v1/upward",
+        upward_rows,
+        roles(SERVER),
+        "The upward report's rows from `since` (counts only, no names): what a district pulls",
+        params=(SINCE,),
+        responses=json_ok(
+            "the rows",
+            obj(
+                {
+                    "version": {"type": "integer"},
+                    "school": STRING,
+                    "since": STRING,
+                    "until": STRING,
+                    "next": {"type": ["string", "null"]},
+                    "rows": {"type": "array", "items": ANY_OBJECT},
+                }
+            ),
+        ),  # fmt: skip
+    ),
+)

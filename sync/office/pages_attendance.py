@@ -187,7 +187,7 @@ async def staffing(request: web.Request, first: date, last: date) -> Staffing:
 
 
 async def staffing_for(school: SchoolServer, first: date, last: date) -> Staffing:
-    """The marks from `first` to `last` (also the upward report's staff on duty, sync.district.sending)."""
+    """The marks from `first` to `last` (also the upward report's staff on duty, sync.upward_feed)."""
     held, rows = await school.writer.run(
         lambda store: (rota_store.latest(store.db), staff_store.corrections(store.db, first, last))
     )

@@ -21,7 +21,7 @@ from edge.core.plan import plan_day
 from hardware.clock import SimClock
 from hardware.reads import CardRead
 from sync import datasets
-from sync.api import upward as route
+from sync import upward_feed as route
 from sync.district import upward
 from sync.view import SchoolView
 from tests.api.conftest import school

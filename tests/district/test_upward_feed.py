@@ -23,10 +23,9 @@ from edge.core.plan import plan_day
 from edge.web.settings import ConfigError
 from hardware.clock import SimClock
 from hardware.reads import CardRead
-from sync import datasets
+from sync import datasets, upward_feed
 from sync.app import ServerOptions
 from sync.config import DistrictSending, parse_server_config
-from sync.district import sending
 from sync.district.upward import UpwardRow
 from sync.office.attendance import Mark, Status
 from sync.office.pages_attendance import Evidence, Staffing
@@ -240,7 +239,7 @@ def test_staff_on_duty_counts_the_group_staff_marked_on_time_or_late() -> None:
          mark("g1", Role.GUARD, Status.ON_TIME)),
         [], Evidence(), school(),
     )  # fmt: skip
-    assert sending.on_duty(staffing) == {(day, "evening", "r301"): 2, (day, "evening", "r302"): 1}
+    assert upward_feed.on_duty(staffing) == {(day, "evening", "r301"): 2, (day, "evening", "r302"): 1}
 
 
 def test_the_district_section_is_read_strictly() -> None:
@@ -258,21 +257,21 @@ def test_the_district_section_is_read_strictly() -> None:
 
 def test_the_days_written_are_today_the_changed_ones_and_never_before_since_or_the_window() -> None:
     today, since = date(2026, 12, 2), date(2026, 11, 25)
-    at_start = sending.days_due(today, since, True, set(), False, None)
+    at_start = upward_feed.days_due(today, since, True, set(), False, None)
     assert at_start == {since + timedelta(days=n) for n in range(8)}
-    assert sending.days_due(today, None, True, set(), False, None) == {today}
+    assert upward_feed.days_due(today, None, True, set(), False, None) == {today}
     week_ago = today - timedelta(days=7)
-    back = sending.days_due(
+    back = upward_feed.days_due(
         today, None, False, {week_ago, date(2025, 1, 1), today + timedelta(days=1)}, False, None
     )
     assert back == {today, week_ago}  # a device back after a week; not a year ago, not tomorrow
-    assert sending.days_due(today, since, False, {since - timedelta(days=1)}, False, None) == {
+    assert upward_feed.days_due(today, since, False, {since - timedelta(days=1)}, False, None) == {
         today
     }  # before `since`
     assert (
-        len(sending.days_due(today, None, False, set(), True, None)) == sending.CHANGED_BACK
+        len(upward_feed.days_due(today, None, False, set(), True, None)) == upward_feed.CHANGED_BACK
     )  # a leave entered late
-    assert sending.days_due(today, None, False, set(), False, today - timedelta(days=1)) == {
+    assert upward_feed.days_due(today, None, False, set(), False, today - timedelta(days=1)) == {
         today,
         today - timedelta(days=1),
     }  # the day before, once more after midnight

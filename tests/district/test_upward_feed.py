@@ -35,6 +35,7 @@ from tests.district import pg
 from tests.district.test_pull import personal
 from tests.sync.conftest import (
     EVENING,
+    SERVER_TOKENS,
     STORE,
     TZ,
     Edge,
@@ -110,7 +111,8 @@ def district_rows(dsn: str) -> dict[tuple[str, ...], dict[str, Any]]:
 
 def counts(row: UpwardRow | dict[str, Any]) -> tuple[Any, ...]:
     get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
-    return tuple(get(name) for name in ("enrolled", "present", "on_leave", "missing", "found", "signed_by"))
+    names = ("enrolled", "present", "on_leave", "missing", "found", "still_waiting", "unexplained", "signed_by")
+    return tuple(get(name) for name in names)
 
 
 async def test_a_school_on_postgresql_publishes_its_reports_and_the_district_gets_its_own_figures(
@@ -141,14 +143,14 @@ async def test_a_school_on_postgresql_publishes_its_reports_and_the_district_get
 
         before = await theirs()
         key = ("S-301", DAY.isoformat(), "evening", "r301")
-        assert before[key][1] == 3 and before[key][5] == ""  # three present, unsigned
+        assert before[key][1] == 3 and before[key][-1] == ""  # three present, unsigned
         await eventually(lambda: arrived(before), what="the school's rows at the district")
 
         await tap(room, "t01")  # the teacher's card after the head count signs the room's report
         await eventually(lambda: len(running.held()) >= room.count(), what="the sign-off at the server")
         await running.school.refresh()
         after = await theirs()
-        assert after[key][5] == "t01" and after != before
+        assert after[key][-1] == "t01" and after != before
         await eventually(lambda: arrived(after), within=30, what="the signed report at the district")
         row = district_rows(databases["district"])[key]
         assert row["signed_at"] is not None and row["signer"] == "" and row["children"] == []
@@ -275,3 +277,75 @@ def test_the_days_written_are_today_the_changed_ones_and_never_before_since_or_t
         today,
         today - timedelta(days=1),
     }  # the day before, once more after midnight
+
+
+async def test_three_real_schools_one_offline_for_a_week_and_the_districts_figures_are_their_own(
+    tmp_path: Path, clusters: dict[str, pg.Cluster], databases: dict[str, str]
+) -> None:
+    """The issue's district with real servers: A and B on PostgreSQL replicate, C on SQLite is pulled; A's link is
+    down Monday to Friday while its room keeps recording. At the end each school's rows at the district are the
+    ones its own route gives."""
+    import aiohttp
+
+    from sync.district import pull
+
+    b_name = databases["school"].rsplit("/", 1)[1] + "_b"
+    b_dsn = clusters["school"].create_database(b_name)
+    schools = {
+        "PG-A": await campus(tmp_path / "a", databases["school"], DistrictSending(code="PG-A")),
+        "PG-B": await campus(tmp_path / "b", url(clusters["school"], b_name), DistrictSending(code="PG-B")),
+        "SQ-C": await campus(tmp_path / "c", "", DistrictSending(code="SQ-C")),
+    }
+    try:
+        await eventually(
+            lambda: _published(databases["school_dsn"]) and _published(b_dsn), what="publications"
+        )
+        with psycopg.connect(databases["district"], autocommit=True) as conn:
+            replication.subscribe(conn, "PG-A", databases["school_dsn"])
+            replication.subscribe(conn, "PG-B", b_dsn)
+            replication.set_enabled(conn, "PG-A", False)  # A's link is down all week
+        kids = sorted(plan_day(school(), DAY, TZ).expected[ROOM])
+        for n in range(5):  # Monday to Friday, 18:26: a different few arrive at each school
+            at = EVENING + timedelta(days=n, minutes=6)
+            for k, (running, room, clock) in enumerate(schools.values()):
+                clock.set(at)
+                room.service.clock.set(at)  # type: ignore[attr-defined]
+                for kid in kids[k : k + n + 2]:
+                    await tap(room, kid)
+                await eventually(lambda r=running, d=room: len(r.held()) >= d.count(), what="the day's taps")  # type: ignore[misc]
+                await running.school.refresh()
+
+        async def own(code: str) -> dict[tuple[str, ...], tuple[Any, ...]]:
+            status, body = await schools[code][0].get(f"/api/v1/upward?since={DAY}", role="server")
+            assert status == 200 and body["next"] is None
+            return {(r["school"], r["date"], r["service"], r["room"]): counts(r) for r in body["rows"]}
+
+        def at_district(code: str) -> dict[tuple[str, ...], tuple[Any, ...]]:
+            found = district_rows(
+                databases["district"]
+            ).items()  # from Monday: a roster's arrival wrote the week before
+            return {k: counts(v) for k, v in found if k[0] == code and k[1] >= DAY.isoformat()}
+
+        wanted = {code: await own(code) for code in schools}
+        assert {len({k[1] for k in rows}) for rows in wanted.values()} == {5}  # five days each
+        await eventually(lambda: at_district("PG-B") == wanted["PG-B"], within=30, what="B's week")
+        before = at_district("PG-A")  # what the district had of A when its link went down on Monday evening
+        assert {k[1] for k in before} <= {DAY.isoformat()} and before != wanted["PG-A"]  # the rest kept at A
+        async with aiohttp.ClientSession() as http:
+            source = pull.SchoolSource(
+                "SQ-C", str(schools["SQ-C"][0].client.make_url("")), SERVER_TOKENS["server"]
+            )
+            await pull.pull(http, source, databases["district"], DAY)
+        with psycopg.connect(databases["district"], autocommit=True) as conn:
+            replication.set_enabled(conn, "PG-A", True)  # A's link is back: its week arrives by itself
+        await eventually(lambda: at_district("PG-A") == wanted["PG-A"], within=30, what="A caught up")
+        assert at_district("SQ-C") == wanted["SQ-C"]
+        assert (
+            wanted["PG-A"] != wanted["PG-B"] != wanted["SQ-C"]
+        )  # three schools' own figures, not one copied
+        text = repr(sorted(district_rows(databases["district"]).values(), key=repr))
+        assert [p for p in personal() if p and p in text] == []
+    finally:
+        for running, room, _ in schools.values():
+            await running.client.close()
+            await room.stop()

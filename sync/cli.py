@@ -96,6 +96,13 @@ def add_commands(commands: Any) -> None:
     demo.add_argument("--data", type=Path, help="a folder for its database (default: a new temporary one)")
     demo.set_defaults(run=_server_demo)
 
+    upward = actions.add_parser(
+        "upward", help="print the upward report's rows for a day exactly as the district receives them (JSON lines)"
+    )
+    upward.add_argument("--date", help="the day, YYYY-MM-DD (default: today)")
+    _config(upward, argparse.SUPPRESS)
+    upward.set_defaults(run=_upward)
+
     resume = actions.add_parser("resume", help="let a device's stopped ingest (a gap) go on")
     resume.add_argument("device")
     _config(resume, argparse.SUPPRESS)
@@ -232,6 +239,44 @@ def _resume(args: argparse.Namespace, lang: str) -> int:
         return 0
 
     return _with_store(args, resume)
+
+
+def _upward(args: argparse.Namespace, lang: str) -> int:
+    """What leaves for the district on a day: the rows, one JSON object a line; how they leave, on stderr."""
+    from datetime import date
+
+    from sync import upward_feed
+    from sync.config import load_server_config
+    from sync.server import SchoolServer
+
+    config = load_server_config(args.config)
+    now = _now(config)
+    try:
+        day = date.fromisoformat(args.date) if args.date else now.date()
+    except ValueError:
+        raise ValueError(f"--date: a date as YYYY-MM-DD, not {args.date!r}") from None
+
+    async def rows() -> list[Any]:
+        school = SchoolServer(config)
+        await school.open()
+        try:
+            return await upward_feed.rows_between(school, [day], now)
+        finally:
+            await school.close()
+
+    found = asyncio.run(rows())
+    for row in found:
+        print(json.dumps(row.as_dict(), ensure_ascii=False))
+    sending = config.district
+    names = "the children's names" if sending.names else "no child's name"
+    signer = "the signer's name" if sending.signer_names else "the signer by staff id"
+    how = "pulled by the district over GET /api/v1/upward"
+    if config.store_url:
+        from sync.district.replication import publication
+
+        how = f"published as {publication(config.school_code)} (from {sending.since or 'every date'})"
+    print(f"{config.school_code} {day}: {len(found)} rows, {names}, {signer}; {how}", file=sys.stderr)
+    return 0
 
 
 def _password() -> str:

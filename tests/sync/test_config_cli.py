@@ -1,4 +1,4 @@
-"""The server's configuration names every bad key; `rollcall server` manages rosters and datasets from the command line."""
+"""The server's configuration names every bad key; `rollcall server` manages rosters and datasets, and shows what leaves for the district, from the command line."""
 
 from __future__ import annotations
 
@@ -126,7 +126,11 @@ def test_the_shipped_example_loads_as_copied(tmp_path: Path) -> None:
     copied = tmp_path / "server.toml"
     copied.write_bytes(EXAMPLE.read_bytes())
     config = load_server_config(copied)
-    assert (config.server_id, config.listen, config.data_dir) == ("school", "0.0.0.0:8480", Path("/var/lib/rollcall-server"))
+    assert (config.server_id, config.listen, config.data_dir) == (
+        "school",
+        "0.0.0.0:8480",
+        Path("/var/lib/rollcall-server"),
+    )
     assert config.devices == () and config.tokens == () and config.notify == ()
     assert (config.pull.batch, config.push_every, config.retention_days) == (1000, 30.0, 365)
 
@@ -139,7 +143,11 @@ def test_the_examples_device_and_token_tables_load_once_uncommented_and_filled(t
         start = lines.index(header)
         end = next(n for n in range(start, len(lines)) if not lines[n].startswith("# "))
         lines[start:end] = [line.removeprefix("# ") for line in lines[start:end]]
-    filled = "\n".join(lines).replace("…64 hex digits…", "ab" * 32).replace("…the device's server token…", "t" * 32)
+    filled = (
+        "\n".join(lines)
+        .replace("…64 hex digits…", "ab" * 32)
+        .replace("…the device's server token…", "t" * 32)
+    )
     path = tmp_path / "server.toml"
     path.write_text(filled.replace("…the device's admin token…", "a" * 32), encoding="utf-8")
     config = load_server_config(path)
@@ -155,8 +163,42 @@ def test_a_configuration_others_may_read_is_named_in_a_warning(
     path.chmod(mode)
     caplog.set_level("INFO", logger="rollcall.sync")
     load_server_config(path)
-    found = [r for r in caplog.records if r.levelname == "WARNING" and "config_readable_by_others" in r.getMessage()]
+    found = [
+        r
+        for r in caplog.records
+        if r.levelname == "WARNING" and "config_readable_by_others" in r.getMessage()
+    ]
     assert bool(found) is warned
     if warned:
         message = found[0].getMessage()
         assert f"file={path} mode={mode:04o} devices=1" in message and "chmod 640" in message
+
+
+def test_upward_prints_what_leaves_for_the_district_and_nothing_personal(tmp_path: Path, capsys: Any) -> None:
+    from datetime import date
+
+    from edge.core.plan import plan_day
+
+    config = _config(tmp_path)
+    assert main(["server", "dataset", "sample", "--config", str(config)]) == 0
+    capsys.readouterr()
+    monday = date(2026, 11, 30)
+    assert main(["server", "upward", "--date", monday.isoformat(), "--config", str(config)]) == 0
+    out, err = capsys.readouterr()
+    rows = [json.loads(line) for line in out.splitlines()]
+    planned = plan_day(school(), monday, load_server_config(config).timezone).sessions.values()
+    assert sorted((r["service"], r["room"]) for r in rows) == sorted(
+        (s.service_id, s.room_id) for s in planned
+    )
+    assert {(r["school"], r["date"], r["signer"], str(r["children"])) for r in rows} == {
+        ("school", "2026-11-30", "", "[]")
+    }
+    assert (
+        sum(r["enrolled"] for r in rows) == sum(r["missing"] for r in rows) > 0
+    )  # nobody came: a day with no taps
+    people = {s.name for s in school().students.values()} | {g.phone for g in school().guardians.values()}
+    assert [p for p in people if p and p in out] == []
+    how = "no child's name, the signer by staff id; pulled by the district over GET /api/v1/upward"
+    assert err.strip() == f"school 2026-11-30: {len(rows)} rows, {how}"
+    assert main(["server", "upward", "--date", "30 Nov", "--config", str(config)]) == 2
+    assert "--date: a date as YYYY-MM-DD" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""Provides `rollcall server`: run the school server, and manage what it holds (rosters, datasets, stopped devices).
+"""Provides `rollcall server`: run the school server, manage what it holds (rosters, datasets, stopped devices), show what leaves it.
 
 `edge.cli` lists this module by name and calls `add_commands`; everything heavy is imported inside
 the commands, so `rollcall --help` stays quick. The management commands write the server's

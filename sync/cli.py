@@ -245,6 +245,7 @@ def _upward(args: argparse.Namespace, lang: str) -> int:
     """What leaves for the district on a day: the rows, one JSON object a line; how they leave, on stderr."""
     from datetime import date
 
+    from edge.core.i18n import t
     from sync import upward_feed
     from sync.config import load_server_config
     from sync.server import SchoolServer
@@ -268,14 +269,16 @@ def _upward(args: argparse.Namespace, lang: str) -> int:
     for row in found:
         print(json.dumps(row.as_dict(), ensure_ascii=False))
     sending = config.district
-    names = "the children's names" if sending.names else "no child's name"
-    signer = "the signer's name" if sending.signer_names else "the signer by staff id"
-    how = "pulled by the district over GET /api/v1/upward"
+    how = t("upward.cli.pulled", lang)
     if config.store_url:
         from sync.district.replication import publication
 
-        how = f"published as {publication(config.school_code)} (from {sending.since or 'every date'})"
-    print(f"{config.school_code} {day}: {len(found)} rows, {names}, {signer}; {how}", file=sys.stderr)
+        since = t("upward.cli.from", lang, day=sending.since) if sending.since else t("upward.cli.every_date", lang)
+        how = t("upward.cli.published", lang, publication=publication(config.school_code), since=since)
+    names = t("upward.cli.names" if sending.names else "upward.cli.no_names", lang)
+    signer = t("upward.cli.signer_name" if sending.signer_names else "upward.cli.signer_id", lang)
+    print(t("upward.cli.summary", lang, school=config.school_code, day=day, count=len(found), names=names,
+            signer=signer, how=how), file=sys.stderr)  # fmt: skip
     return 0
 
 

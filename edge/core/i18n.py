@@ -1195,6 +1195,17 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "activities.archive.sign_teacher": ("责任教师签字:{name}    日期:{on}", "Teacher's signature: {name}    Date: {on}"),
     "activities.archive.sign_school": ("学校审核签字(盖章):____________________    日期:____________",
                                        "Checked by the school (stamp): ____________________    Date: ____________"),
+    # `rollcall server upward`: what leaves the school for the district, and how
+    "upward.cli.summary": ("{school} {day}:{count} 行,{names},{signer};{how}",
+                           "{school} {day}: {count} rows, {names}, {signer}; {how}"),
+    "upward.cli.names": ("含缺勤、找到和仍在等待学生的姓名", "the missing, found and waiting children's names"),
+    "upward.cli.no_names": ("不含学生姓名", "no child's name"),
+    "upward.cli.signer_name": ("含签字教师姓名", "the signer's name"),
+    "upward.cli.signer_id": ("签字教师只报工号", "the signer by staff id"),
+    "upward.cli.pulled": ("由区里经 GET /api/v1/upward 拉取", "pulled by the district over GET /api/v1/upward"),
+    "upward.cli.published": ("经逻辑复制发布为 {publication}({since})", "published as {publication} ({since})"),
+    "upward.cli.from": ("自 {day} 起", "from {day}"),
+    "upward.cli.every_date": ("所有日期", "every date"),
     # the district's pages (sync.district): the bureau's view of its schools' upward reports
     "district.title": ("区教育局", "District education bureau"),
     "district.brand": ("课后服务上报", "After-school reports"),

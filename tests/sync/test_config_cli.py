@@ -198,7 +198,14 @@ def test_upward_prints_what_leaves_for_the_district_and_nothing_personal(tmp_pat
     )  # nobody came: a day with no taps
     people = {s.name for s in school().students.values()} | {g.phone for g in school().guardians.values()}
     assert [p for p in people if p and p in out] == []
+    assert (
+        err.strip()
+        == f"school 2026-11-30:{len(rows)} 行,不含学生姓名,签字教师只报工号;由区里经 GET /api/v1/upward 拉取"
+    )
+    assert (
+        main(["--lang", "en", "server", "upward", "--date", monday.isoformat(), "--config", str(config)]) == 0
+    )
     how = "no child's name, the signer by staff id; pulled by the district over GET /api/v1/upward"
-    assert err.strip() == f"school 2026-11-30: {len(rows)} rows, {how}"
+    assert capsys.readouterr().err.strip() == f"school 2026-11-30: {len(rows)} rows, {how}"
     assert main(["server", "upward", "--date", "30 Nov", "--config", str(config)]) == 2
     assert "--date: a date as YYYY-MM-DD" in capsys.readouterr().err

@@ -18,6 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from edge.core.i18n import t
+
 if TYPE_CHECKING:
     from sync.config import ServerConfig
     from sync.store import ServerStore
@@ -146,17 +148,17 @@ def _now(config: ServerConfig) -> Any:
     return datetime.now(config.timezone)
 
 
-def _store_versions(args: argparse.Namespace, new: dict[str, Any], source: str) -> int:
+def _store_versions(args: argparse.Namespace, new: dict[str, Any], source: str, lang: str) -> int:
     from sync import datasets
 
     def store_them(store: ServerStore, config: ServerConfig) -> int:
         made = datasets.add_versions(store.db, new, source, _now(config))
         for name in new:
-            state = f"version {made[name]}" if name in made else "unchanged"
-            print(
-                f"{name}: {len(new[name]) if isinstance(new[name], list) else 1} rows, {state}",
-                file=sys.stderr,
-            )
+            rows = len(new[name]) if isinstance(new[name], list) else 1
+            if name in made:
+                print(t("server.cli.dataset_version", lang, name=name, rows=rows, version=made[name]), file=sys.stderr)
+            else:
+                print(t("server.cli.dataset_unchanged", lang, name=name, rows=rows), file=sys.stderr)
         return 0
 
     return _with_store(args, store_them)
@@ -182,7 +184,7 @@ def _roster_import(args: argparse.Namespace, lang: str) -> int:
         return new
 
     new = _with_store(args, build)
-    return _store_versions(args, new, f"roster {args.file.name}")
+    return _store_versions(args, new, f"roster {args.file.name}", lang)
 
 
 def _roster_export(args: argparse.Namespace, lang: str) -> int:
@@ -203,14 +205,14 @@ def _dataset_put(args: argparse.Namespace, lang: str) -> int:
         raise ValueError(f"{args.file}: not JSON: {error}") from None
     except RecursionError:  # as the API's bodies (edge.web.parse.read_json): no dataset nests that deep
         raise ValueError(f"{args.file}: not JSON: nested too deeply") from None
-    return _store_versions(args, {args.name: rows}, f"file {args.file.name}")
+    return _store_versions(args, {args.name: rows}, f"file {args.file.name}", lang)
 
 
 def _dataset_sample(args: argparse.Namespace, lang: str) -> int:
     from edge.cli.sample import sample_school
     from edge.core.codec import school_to_datasets
 
-    return _store_versions(args, school_to_datasets(sample_school(args.seed)), f"sample school {args.seed}")
+    return _store_versions(args, school_to_datasets(sample_school(args.seed)), f"sample school {args.seed}", lang)
 
 
 def _dataset_list(args: argparse.Namespace, lang: str) -> int:
@@ -233,9 +235,9 @@ def _dataset_list(args: argparse.Namespace, lang: str) -> int:
 def _resume(args: argparse.Namespace, lang: str) -> int:
     def resume(store: ServerStore, config: ServerConfig) -> int:
         if config.device(args.device) is None:
-            raise ValueError(f"{args.config}: no device {args.device!r}")
+            raise ValueError(t("server.cli.no_device", lang, config=args.config, device=args.device))
         done = store.resume(args.device, _now(config))
-        print(f"{args.device}: ingest resumed (was stopped: {done['was']})", file=sys.stderr)
+        print(t("server.cli.resumed", lang, device=args.device, was=done["was"]), file=sys.stderr)
         return 0
 
     return _with_store(args, resume)
@@ -245,7 +247,6 @@ def _upward(args: argparse.Namespace, lang: str) -> int:
     """What leaves for the district on a day: the rows, one JSON object a line; how they leave, on stderr."""
     from datetime import date
 
-    from edge.core.i18n import t
     from sync import upward_feed
     from sync.config import load_server_config
     from sync.server import SchoolServer
@@ -255,7 +256,7 @@ def _upward(args: argparse.Namespace, lang: str) -> int:
     try:
         day = date.fromisoformat(args.date) if args.date else now.date()
     except ValueError:
-        raise ValueError(f"--date: a date as YYYY-MM-DD, not {args.date!r}") from None
+        raise ValueError(t("server.cli.bad_date", lang, given=args.date)) from None
 
     async def rows() -> list[Any]:
         school = SchoolServer(config)
@@ -282,16 +283,16 @@ def _upward(args: argparse.Namespace, lang: str) -> int:
     return 0
 
 
-def _password() -> str:
+def _password(lang: str) -> str:
     """$ROLLCALL_PASSWORD (scripts), else asked twice at the terminal without echo."""
     import getpass
 
     given = os.environ.get("ROLLCALL_PASSWORD")
     if given is not None:
         return given
-    first = getpass.getpass("password: ")
-    if getpass.getpass("again: ") != first:
-        raise ValueError("password: the two entries differ")
+    first = getpass.getpass(t("server.cli.password", lang))
+    if getpass.getpass(t("server.cli.again", lang)) != first:
+        raise ValueError(t("server.cli.password_differs", lang))
     return first
 
 
@@ -301,11 +302,11 @@ def _user_add(args: argparse.Namespace, lang: str) -> int:
     user = User(
         args.username, args.name or args.username, args.role, args.class_name, args.room, args.staff_id
     )
-    password = _password()
+    password = _password(lang)
 
     def add(store: ServerStore, config: ServerConfig) -> int:
         add_user(store.db, user, password, _now(config))
-        print(f"{user.username}: account added ({user.role})", file=sys.stderr)
+        print(t("server.cli.user_added", lang, username=user.username, role=user.role), file=sys.stderr)
         return 0
 
     return _with_store(args, add)
@@ -314,11 +315,11 @@ def _user_add(args: argparse.Namespace, lang: str) -> int:
 def _user_passwd(args: argparse.Namespace, lang: str) -> int:
     from sync.office.accounts import set_password
 
-    password = _password()
+    password = _password(lang)
 
     def change(store: ServerStore, config: ServerConfig) -> int:
         set_password(store.db, args.username, password, _now(config))
-        print(f"{args.username}: password changed; its sessions ended", file=sys.stderr)
+        print(t("server.cli.password_changed", lang, username=args.username), file=sys.stderr)
         return 0
 
     return _with_store(args, change)
@@ -360,7 +361,7 @@ def _server_demo(args: argparse.Namespace, lang: str) -> int:
     finally:
         store.close()
     host, _, port = args.listen.rpartition(":")
-    print(f"office: http://{host}:{port}/office/  (database {config.store_label})")
+    print(f"office: http://{host}:{port}/office/  ({t('server.cli.database', lang)} {config.store_label})")
     for role, username, password in made:
         print(f"  {role:<13} {username:<10} {password}")
     status: int = asyncio.run(run_server(config))

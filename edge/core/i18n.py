@@ -1195,6 +1195,18 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "activities.archive.sign_teacher": ("责任教师签字:{name}    日期:{on}", "Teacher's signature: {name}    Date: {on}"),
     "activities.archive.sign_school": ("学校审核签字(盖章):____________________    日期:____________",
                                        "Checked by the school (stamp): ____________________    Date: ____________"),
+    # `rollcall server` management commands (sync.cli)
+    "server.cli.dataset_version": ("{name}:{rows} 行,版本 {version}", "{name}: {rows} rows, version {version}"),
+    "server.cli.dataset_unchanged": ("{name}:{rows} 行,未变", "{name}: {rows} rows, unchanged"),
+    "server.cli.no_device": ("{config}:没有设备 {device}", "{config}: no device {device!r}"),
+    "server.cli.resumed": ("{device}:已恢复接收(此前停止原因:{was})", "{device}: ingest resumed (was stopped: {was})"),
+    "server.cli.bad_date": ("--date:日期应为 YYYY-MM-DD,而不是 {given!r}", "--date: a date as YYYY-MM-DD, not {given!r}"),
+    "server.cli.password": ("密码:", "password: "),
+    "server.cli.again": ("再输一次:", "again: "),
+    "server.cli.password_differs": ("密码:两次输入不一致", "password: the two entries differ"),
+    "server.cli.user_added": ("{username}:账号已添加({role})", "{username}: account added ({role})"),
+    "server.cli.password_changed": ("{username}:密码已更改,其登录会话已结束", "{username}: password changed; its sessions ended"),
+    "server.cli.database": ("数据库", "database"),
     # `rollcall server upward`: what leaves the school for the district, and how
     "upward.cli.summary": ("{school} {day}:{count} 行,{names},{signer};{how}",
                            "{school} {day}: {count} rows, {names}, {signer}; {how}"),
@@ -1206,6 +1218,14 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "upward.cli.published": ("经逻辑复制发布为 {publication}({since})", "published as {publication} ({since})"),
     "upward.cli.from": ("自 {day} 起", "from {day}"),
     "upward.cli.every_date": ("所有日期", "every date"),
+    # `rollcall district` commands (sync.bureau.cli)
+    "district.cli.no_users": ("{config}:users 为空,没有人能登录;请添加 [[users]](rollcall district passwd)",
+                              "{config}: users: none, so nobody could sign in; add [[users]] (rollcall district passwd)"),
+    "district.cli.subscribed_already": ("{school}:已订阅({name})", "{school}: subscribed already ({name})"),
+    "district.cli.not_subscribed": ("{config}:schools {school}:未能订阅:{why}", "{config}: schools {school}: not subscribed: {why}"),
+    "district.cli.subscribed": ("{school}:已订阅({name},发布 {publication})", "{school}: subscribed ({name}, publication {publication})"),
+    "district.cli.pulled": ("{school}:{rows} 行", "{school}: {rows} rows"),
+    "district.cli.nothing_to_pull": ("{config}:没有可拉取的学校(需有 url)", "{config}: no school with a url to pull"),
     # the district's pages (sync.district): the bureau's view of its schools' upward reports
     "district.title": ("区教育局", "District education bureau"),
     "district.brand": ("课后服务上报", "After-school reports"),

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
+from edge.core.i18n import t
+
 if TYPE_CHECKING:
     from sync.district.config import DistrictConfig
 
@@ -88,9 +90,7 @@ def _serve(args: argparse.Namespace, lang: str) -> int:
 
     config = _load(args)
     if not config.users:
-        raise ValueError(
-            f"{args.config}: users: none, so nobody could sign in; add [[users]] (rollcall district passwd)"
-        )
+        raise ValueError(t("district.cli.no_users", lang, config=args.config))
     app = create_district_app(config)
     name = f"district {config.name or 'view'}: {len(config.schools)} schools"
     try:
@@ -116,18 +116,18 @@ def _subscribe(args: argparse.Namespace, lang: str) -> int:
                     continue
                 name = replication.subscription(school.id)
                 if name in have:
-                    _say(f"{school.id}: subscribed already ({name})")
+                    _say(t("district.cli.subscribed_already", lang, school=school.id, name=name))
                     continue
                 try:
                     replication.subscribe(conn, school.id, school.conninfo)
                 except psycopg.Error as error:
                     failed += 1
                     first = str(error).strip().splitlines()[0]
-                    _say(f"{args.config}: schools {school.id}: not subscribed: {first}", sys.stderr)
+                    _say(t("district.cli.not_subscribed", lang, config=args.config, school=school.id, why=first),
+                         sys.stderr)  # fmt: skip
                 else:
-                    _say(
-                        f"{school.id}: subscribed ({name}, publication {replication.publication(school.id)})"
-                    )
+                    publication = replication.publication(school.id)
+                    _say(t("district.cli.subscribed", lang, school=school.id, name=name, publication=publication))
     except psycopg.OperationalError as error:
         raise _store_error(config, error) from None
     return 1 if failed else 0
@@ -155,9 +155,9 @@ def _pull(args: argparse.Namespace, lang: str) -> int:
         if result.error:
             _say(f"{school_id}: {result.error}", sys.stderr)
         else:
-            _say(f"{school_id}: {result.stored} rows")
+            _say(t("district.cli.pulled", lang, school=school_id, rows=result.stored))
     if not results:
-        _say(f"{args.config}: no school with a url to pull", sys.stderr)
+        _say(t("district.cli.nothing_to_pull", lang, config=args.config), sys.stderr)
     return 1 if any(r.error for r in results.values()) else 0
 
 
@@ -166,7 +166,7 @@ def _passwd(args: argparse.Namespace, lang: str) -> int:
 
     from sync.office.accounts import check_password
 
-    password = os.environ.get("ROLLCALL_PASSWORD") or getpass.getpass("password: ")
+    password = os.environ.get("ROLLCALL_PASSWORD") or getpass.getpass(t("server.cli.password", lang))
     check_password(password)
     _say(PasswordHasher().hash(password))
     return 0

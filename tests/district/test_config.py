@@ -139,7 +139,7 @@ def test_the_cli_names_the_file_and_the_database_it_cannot_reach(
     # No user: nobody could sign in, so it does not serve.
     path.write_text(GOOD.split("[[users]]")[0])
     assert main(["district", "serve", "--config", str(path)]) == 2
-    assert "users: none, so nobody could sign in" in capsys.readouterr().err
+    assert "users 为空,没有人能登录" in capsys.readouterr().err
 
 
 def test_passwd_prints_a_hash_the_config_takes_and_the_sign_in_accepts(

@@ -274,15 +274,12 @@ def test_subscribe_makes_a_subscription_to_each_school_and_its_rows_arrive(
     path.write_text(text, encoding="utf-8")
     try:
         assert main(["district", "subscribe", "--config", str(path)]) == 0
-        assert (
-            capsys.readouterr().out
-            == "S-AN: subscribed (rollcall_from_s_an, publication rollcall_upward_s_an)\n"
-        )
+        assert capsys.readouterr().out == "S-AN:已订阅(rollcall_from_s_an,发布 rollcall_upward_s_an)\n"
         pg.wait_for(lambda: table(bureau.get(f"/?date={MONDAY}").text)["S-AN"]["expected"] == "2")
         assert table(bureau.get(f"/?date={MONDAY}").text)["S-AN"] == {
             k: str(v) for k, v in counted(rows, "S-AN", MONDAY).items()
         }
-        assert main(["district", "subscribe", "--config", str(path)]) == 0
+        assert main(["--lang", "en", "district", "subscribe", "--config", str(path)]) == 0
         assert capsys.readouterr().out == "S-AN: subscribed already (rollcall_from_s_an)\n"
     finally:
         with psycopg.connect(site.dsn, autocommit=True) as conn:

@@ -25,6 +25,7 @@ def test_add_passwd_and_list(tmp_path: Path, capsys: Any, monkeypatch: pytest.Mo
     monkeypatch.setenv("ROLLCALL_PASSWORD", "first password here")
     assert main(["server", "user", "add", "teacher1a", "--role", "homeroom", "--class", "一年级1班",
                  "--name", "徐文然", "--config", config]) == 0  # fmt: skip
+    assert capsys.readouterr().err.strip().endswith("teacher1a:账号已添加(homeroom)")  # Chinese by default
     database = tmp_path / "data" / "server.sqlite3"
     with sqlite3.connect(database) as conn:
         stored = conn.execute(
@@ -35,7 +36,8 @@ def test_add_passwd_and_list(tmp_path: Path, capsys: Any, monkeypatch: pytest.Mo
     with sqlite3.connect(database) as conn:  # a session of hers, to be ended by the new password
         conn.execute("INSERT INTO office_sessions VALUES ('x', 'teacher1a', 'c', '', '', '')")
     monkeypatch.setenv("ROLLCALL_PASSWORD", "second password here")
-    assert main(["server", "user", "passwd", "teacher1a", "--config", config]) == 0
+    assert main(["--lang", "en", "server", "user", "passwd", "teacher1a", "--config", config]) == 0
+    assert capsys.readouterr().err.strip().endswith("teacher1a: password changed; its sessions ended")
     with sqlite3.connect(database) as conn:
         stored = conn.execute(
             "SELECT password_hash FROM office_users WHERE username = 'teacher1a'"

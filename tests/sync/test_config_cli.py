@@ -83,7 +83,7 @@ def test_roster_import_stores_the_next_versions_and_keeps_console_cards(tmp_path
         )
     assert main(["server", "--config", str(config), "roster", "import", str(roster)]) == 0
     err = capsys.readouterr().err
-    assert "students: 480 rows" in err and "cards: 1178 rows, version 2" in err  # 1,177 and the console's
+    assert "students:480 行" in err and "cards:1178 行,版本 2" in err  # 1,177 and the console's
     with sqlite3.connect(database) as conn:
         cards = json.loads(
             conn.execute("SELECT body FROM dataset_versions WHERE name = 'cards' AND version = 2").fetchone()[
@@ -208,4 +208,4 @@ def test_upward_prints_what_leaves_for_the_district_and_nothing_personal(tmp_pat
     how = "no child's name, the signer by staff id; pulled by the district over GET /api/v1/upward"
     assert capsys.readouterr().err.strip() == f"school 2026-11-30: {len(rows)} rows, {how}"
     assert main(["server", "upward", "--date", "30 Nov", "--config", str(config)]) == 2
-    assert "--date: a date as YYYY-MM-DD" in capsys.readouterr().err
+    assert "--date:日期应为 YYYY-MM-DD,而不是 '30 Nov'" in capsys.readouterr().err

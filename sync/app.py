@@ -31,6 +31,7 @@ from sync import upward_feed
 from sync.api import actions, admin, health, live, sessions
 from sync.api.keys import SCHOOL
 from sync.config import ServerConfig
+from sync.db import first_line
 from sync.office.app import create_office_app
 from sync.server import SchoolServer
 from sync.store import ServerStore
@@ -121,11 +122,7 @@ async def _upward_forever(school: SchoolServer, every: float) -> None:
         log.info("upward_published school=%s since=%s names=%s signer_names=%s", chosen.school,
                  chosen.since or "every date", chosen.names, chosen.signer_names)  # fmt: skip
     except Exception as error:  # noqa: BLE001 (the rows are still written; the log says why nothing leaves)
-        log.error(
-            "upward_publish_failed store=%s: %s",
-            config.store_label,
-            str(error).splitlines()[0] if str(error) else type(error).__name__,
-        )
+        log.error("upward_publish_failed store=%s: %s", config.store_label, first_line(error))
     feed = upward_feed.UpwardFeed(school)
     while True:
         try:

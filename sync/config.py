@@ -15,7 +15,6 @@ the file's folder, like `data_dir`.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -33,10 +32,10 @@ from edge.web.settings import (
     read_toml,
     split_listen,
 )
+from sync.district.upward import SCHOOL_CODE
 
 log = logging.getLogger("rollcall.sync")
 
-_SCHOOL_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")  # it names a publication (sync.district.replication.code)
 NOTIFY_KINDS = ("webhook", "wecom", "dingtalk")
 # The alert kinds a notification target may choose from: every kind `sync.view` ranks (a test holds them equal).
 ALERT_KINDS = (
@@ -210,7 +209,7 @@ def parse_server_config(raw: Mapping[str, Any], source: str, base: Path = Path("
 def _district(table: Mapping[str, Any], where: Where) -> DistrictSending:
     where.known(table, "district", {"code", "names", "signer_names", "since"})
     code = where.get(table, "district", "code", str, "")
-    if code and not _SCHOOL_CODE.fullmatch(code):
+    if code and not SCHOOL_CODE.fullmatch(code):
         raise ConfigError(f"{where.source}: district.code: 1-40 letters, digits, '-' or '_', not {code!r}")
     since = where.get(table, "district", "since", (str, date), None)
     if isinstance(since, datetime):

@@ -276,7 +276,7 @@ class PostgresDatabase(Database):
         try:
             conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
         except psycopg.Error as error:
-            raise Unavailable(f"{self.label}: {_first_line(error)}") from None
+            raise Unavailable(f"{self.label}: {first_line(error)}") from None
         conn.adapters.register_dumper(bool, BoolAsInt)
         if self.readonly:
             conn.execute("SET default_transaction_read_only = on")
@@ -300,11 +300,11 @@ class PostgresDatabase(Database):
         try:
             yield
         except (psycopg.IntegrityError, psycopg.DataError) as error:
-            raise IntegrityError(_first_line(error)) from None
+            raise IntegrityError(first_line(error)) from None
         except psycopg.OperationalError as error:
             if self.conn is not None and not self.conn.closed and not self.conn.broken:
                 raise  # e.g. a lock timeout: the connection is fine, the caller sees the driver's error
-            raise Unavailable(f"{self.label}: {_first_line(error)}") from None
+            raise Unavailable(f"{self.label}: {first_line(error)}") from None
 
     def execute(self, sql: str, params: Params = ()) -> Rows:
         conn = self._live()
@@ -352,7 +352,7 @@ class PostgresDatabase(Database):
             self.conn.close()
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 

@@ -158,10 +158,8 @@ class SchoolView:
         self._load_readers(since)
         loaded = sorted(day.isoformat() for day in self._days)
         if top - since > LIVE_LIMIT:  # too many to fold one by one: fold those days again when asked
-            for (day,) in self._db().execute(
-                "SELECT DISTINCT day FROM events WHERE id > ? AND id <= ?", (since, top)
-            ):
-                self.mark_dirty([day])
+            for day in self.days_since(since, top):
+                self._days.pop(day, None)
             return Refreshed(None, changed)
         where = "" if publish else f" AND day IN ({', '.join('?' * len(loaded))})"
         if not publish and not loaded:
@@ -216,10 +214,11 @@ class SchoolView:
                 outcome == Outcome.READER_UP, rebased_at or at, _detail(data)
             )
 
-    def days_since(self, row_id: int) -> set[date]:
-        """The days of the events stored after `row_id` (a device back after a week touches several)."""
+    def days_since(self, row_id: int, top: int | None = None) -> set[date]:
+        """The days of the events stored after `row_id` (to `top`): a device back after a week touches several."""
         found = set()
-        for (text,) in self._db().execute("SELECT DISTINCT day FROM events WHERE id > ?", (row_id,)):
+        bound, params = ("", (row_id,)) if top is None else (" AND id <= ?", (row_id, top))
+        for (text,) in self._db().execute(f"SELECT DISTINCT day FROM events WHERE id > ?{bound}", params):  # noqa: S608
             try:
                 found.add(date.fromisoformat(text))
             except ValueError:

@@ -18,7 +18,6 @@ string formatting: DDL takes no parameters, so the filter's constants are `sql.L
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -28,10 +27,9 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from sync.district.upward import COLUMNS, KEY, UpwardRow
+from sync.district.upward import COLUMNS, KEY, SCHOOL_CODE, UpwardRow
 
 PERSONAL = ("signer", "children")  # left out of a publication unless the school sends them
-_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 TABLE = """
 CREATE TABLE IF NOT EXISTS upward (
@@ -84,7 +82,7 @@ class Publishing:
 
 def code(school: str) -> str:
     """The school's code, checked: it names a publication, a subscription and a slot."""
-    if not _CODE.fullmatch(school):
+    if not SCHOOL_CODE.fullmatch(school):
         raise DistrictError(f"school code {school!r}: 1-40 letters, digits, '-' or '_'")
     return school
 

@@ -13,6 +13,7 @@ raises it only when a field changes meaning (a new field added at the end keeps 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
@@ -67,6 +68,7 @@ class UpwardRow:
 
 COLUMNS = tuple(f.name for f in fields(UpwardRow))
 KEY = ("school", "date", "service", "room")  # a row's identity, at the school and at the district
+SCHOOL_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")  # a school's code: it names a publication, a subscription, a slot
 COUNTS = (
     "enrolled",
     "present",
